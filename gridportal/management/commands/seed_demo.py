@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from grids.demo import seed_grids
+from residents.demo import seed_registry
+from tickets.demo import seed_tickets
+
+
+class Command(BaseCommand):
+    help = "Load the demo community (idempotent: a second run adds nothing twice)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, default=1,
+                            help="Multiply the demo buildings, residents and tickets by N.")
+
+    def handle(self, *args, scale: int = 1, **options):
+        grids = seed_grids()
+        self.stdout.write(
+            f"Demo grid tree: {grids.created_nodes} node(s) and "
+            f"{grids.created_users} user(s) added."
+        )
+        registry = seed_registry(scale=max(1, scale))
+        self.stdout.write(
+            f"Demo registry: {registry.buildings} building(s), {registry.households} "
+            f"household(s), {registry.residents} resident(s), {registry.visits} visit(s) added."
+        )
+        tickets = seed_tickets(scale=max(1, scale))
+        self.stdout.write(
+            f"Demo tickets: {tickets.tickets} ticket(s) with {tickets.events} timeline event(s) "
+            f"added ({tickets.closed} closed, {tickets.open} open, {tickets.overdue} overdue)."
+        )
+        if settings.DEMO_MODE:
+            self.stdout.write("")
+            self.stdout.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
+            for username, description in grids.logins:
+                self.stdout.write(f"  {username:<20} {description}")
+        else:
+            self.stdout.write("Not in demo mode: demo users have no usable password; "
+                              "set one with `manage.py changepassword`.")

@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from grids import api as grids_api
+from residents import api as residents_api
+from tickets import api as tickets_api
+from tickets import public_api as tickets_public_api
+from tickets.stats_api import TicketStatsView
+from tickets.urls import public_urlpatterns
+
+from . import views
+
+
+class ThrottledObtainAuthToken(ObtainAuthToken):
+    """Exchange username and password for an API token (login lockout applies)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    def get_serializer_context(self):
+        # Hand django-axes the underlying HttpRequest, so a locked-out caller gets the lockout
+        # response from its middleware rather than a plain "wrong password".
+        return {**super().get_serializer_context(), "request": self.request._request}
+
+
+router = DefaultRouter()
+router.register("grid-nodes", grids_api.GridNodeViewSet, basename="grid-node")
+router.register("assignments", grids_api.AssignmentViewSet, basename="assignment")
+router.register("service-points", grids_api.ServicePointViewSet, basename="service-point")
+residents_api.register(router)
+tickets_api.register(router)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("grids/", include("grids.urls")),
+    path("residents/", include("residents.urls")),
+    path("tickets/", include("tickets.urls")),
+    path("", include((public_urlpatterns, "tickets"), namespace="public")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
+    path("api/v1/", include(tickets_public_api.urlpatterns)),
+    path("api/v1/stats/tickets/", TicketStatsView.as_view(), name="api-ticket-stats"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+         name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+admin.site.site_header = settings.PORTAL_NAME
+admin.site.site_title = settings.PORTAL_NAME

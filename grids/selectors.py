@@ -1,0 +1,288 @@
+"""Reads with rules, above all scoping: a user sees the subtrees of the nodes they are assigned to.
+
+The check is the lookup. Each helper narrows a queryset in the database with one correlated
+`EXISTS` on the tree columns (tree_id, lft, rght), so an object outside scope is simply not found,
+and a detail view answers 404 exactly as for a missing object.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import (
+    GRID_KINDS,
+    Assignment,
+    GridNode,
+    Role,
+    ServicePoint,
+)
+
+User = AuthUser | AnonymousUser
+
+
+def sees_everything(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def _current_assignments_of(user: User) -> QuerySet[Assignment]:
+    return Assignment.objects.current().filter(user_id=user.pk, node__active=True)
+
+
+def scope_ranges(user: User) -> list[tuple[int, int, int]]:
+    """The (tree_id, lft, rght) ranges of the user's current assignments, nested ones dropped.
+
+    One indexed lookup by user. Each range then becomes a literal condition on the tree columns,
+    which the (tree_id, lft, rght) index answers directly; a correlated EXISTS would make the
+    planner scan the whole tree.
+    """
+    rows = sorted(
+        _current_assignments_of(user).values_list("node__tree_id", "node__lft", "node__rght")
+    )
+    ranges: list[tuple[int, int, int]] = []
+    for tree_id, lft, rght in rows:
+        if ranges and ranges[-1][0] == tree_id and ranges[-1][2] >= rght:
+            continue  # inside the previous range
+        ranges.append((tree_id, lft, rght))
+    return ranges
+
+
+def scope_q(user: User, node_field: str = "node",
+            ranges: list[tuple[int, int, int]] | None = None) -> Q | None:
+    """The scoping condition on `node_field` as a Q (None: the user sees everything; an empty
+    match when they see nothing), for callers that combine several scopes (pass `ranges` from
+    `scope_ranges` to build several conditions from one lookup)."""
+    if sees_everything(user):
+        return None
+    if not (user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    prefix = f"{node_field}__" if node_field else ""
+    within = Q(pk__in=[])
+    for tree_id, lft, rght in scope_ranges(user) if ranges is None else ranges:
+        within |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__gte": lft,
+                       f"{prefix}lft__lt": rght})
+    return within
+
+
+def scope_queryset(queryset: QuerySet, *, user: User, node_field: str = "node") -> QuerySet:
+    """Narrow `queryset` to rows whose `node_field` lies in one of the user's subtrees.
+
+    `node_field` is the path from the queryset's model to a GridNode ("" for GridNode itself).
+    """
+    if sees_everything(user):
+        return queryset
+    if not (user.is_authenticated and user.is_active):
+        return queryset.none()
+    ranges = scope_ranges(user)
+    if not ranges:
+        return queryset.none()
+    prefix = f"{node_field}__" if node_field else ""
+    within = Q()
+    for tree_id, lft, rght in ranges:
+        within |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__gte": lft,
+                       f"{prefix}lft__lt": rght})
+    return queryset.filter(within)
+
+
+def visible_nodes(user: User) -> QuerySet[GridNode]:
+    """Every node the user may see: the subtrees of their current assignments."""
+    return scope_queryset(GridNode.objects.all(), user=user, node_field="")
+
+
+def node_get_for(*, user: User, pk: int) -> GridNode:
+    try:
+        return visible_nodes(user).get(pk=pk)
+    except (GridNode.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def node_list_for(
+    *, user: User, kind: str | None = None, within: GridNode | None = None
+) -> QuerySet[GridNode]:
+    nodes = visible_nodes(user)
+    if kind:
+        nodes = nodes.filter(kind=kind)
+    if within is not None:
+        nodes = nodes.filter(tree_id=within.tree_id, lft__gte=within.lft, rght__lte=within.rght)
+    return nodes.order_by("tree_id", "lft")
+
+
+def own_nodes(user: User) -> QuerySet[GridNode]:
+    """The nodes the user is assigned to (the tops of their subtrees), with their roles."""
+    if not user.is_authenticated:
+        return GridNode.objects.none()
+    return (
+        GridNode.objects.filter(
+            Exists(_current_assignments_of(user).filter(node_id=OuterRef("pk")))
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.current().filter(user_id=user.pk),
+                to_attr="my_assignments",
+            )
+        )
+        .order_by("tree_id", "lft")
+    )
+
+
+def assignment_list_for(*, user: User, node: GridNode | None = None) -> QuerySet[Assignment]:
+    assignments = scope_queryset(Assignment.objects.all(), user=user).select_related("node", "user")
+    if node is not None:
+        assignments = assignments.filter(node=node)
+    return assignments
+
+
+def assignment_get_for(*, user: User, pk: int) -> Assignment:
+    try:
+        return assignment_list_for(user=user).get(pk=pk)
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def service_point_list_for(*, user: User) -> QuerySet[ServicePoint]:
+    return scope_queryset(ServicePoint.objects.all(), user=user).select_related("node")
+
+
+def ancestors_of(node: GridNode) -> QuerySet[GridNode]:
+    return node.get_ancestors(include_self=False)
+
+
+# --- Staffing and rollups ---------------------------------------------------------------------
+
+
+def _role_counts() -> dict:
+    today = timezone.localdate()
+    current = Q(assignments__starts_on__lte=today) & (
+        Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gte=today)
+    )
+    counts = {
+        f"n_{role.value}": Count(
+            "assignments", filter=current & Q(assignments__role=role), distinct=True
+        )
+        for role in Role
+    }
+    counts["n_staff"] = Count("assignments__user", filter=current, distinct=True)
+    return counts
+
+
+def staffing_gaps_for(*, user: User, within: GridNode | None = None) -> QuerySet[GridNode]:
+    """Active grids that lack a current head, or (for the lowest grids, those with no active
+    child grid) a current worker; in tree order."""
+    child_grids = GridNode.objects.filter(parent=OuterRef("pk"), kind__in=GRID_KINDS, active=True)
+    grids = (
+        node_list_for(user=user, within=within)
+        .filter(kind__in=GRID_KINDS, active=True)
+        .annotate(**_role_counts(), has_child_grids=Exists(child_grids))
+    )
+    return grids.filter(
+        Q(n_head=0) | Q(n_worker=0, has_child_grids=False)
+    ).select_related("parent")
+
+
+def _missing_roles(node: GridNode, counts: dict[str, int], has_child_grids: bool) -> list[str]:
+    if not (node.is_grid and node.active):
+        return []
+    missing = [Role.HEAD] if counts[Role.HEAD] == 0 else []
+    if counts[Role.WORKER] == 0 and not has_child_grids:
+        missing.append(Role.WORKER)
+    return [str(role.label) for role in missing]
+
+
+@dataclass
+class NodeRollup:
+    node: GridNode
+    role_counts: dict[str, int]
+    staff: int
+    gaps: list[str] = field(default_factory=list)
+    child_count: int = 0
+    grid_count: int = 0
+    gap_count: int = 0
+    service_point_count: int = 0
+    indent: int = 0
+
+
+def tree_rollup_for(*, user: User, within: GridNode | None = None) -> list[NodeRollup]:
+    """Every visible node in tree order with its staff, its own staffing gaps, and subtree totals
+    (grids and grids with gaps below it). Two queries whatever the size of the tree."""
+    nodes = list(
+        node_list_for(user=user, within=within)
+        .annotate(**_role_counts())
+        .annotate(n_points=Count("service_points", distinct=True))
+    )
+    parents_of_grids = {n.parent_id for n in nodes if n.is_grid and n.active}
+    rollups = []
+    for node in nodes:
+        counts = {role.value: getattr(node, f"n_{role.value}") for role in Role}
+        gaps = _missing_roles(node, counts, node.pk in parents_of_grids)
+        rollups.append(NodeRollup(node=node, role_counts=counts, staff=node.n_staff, gaps=gaps,
+                                  service_point_count=node.n_points))
+    _add_subtree_totals(rollups)
+    top_level = min((item.node.level for item in rollups), default=0)
+    for item in rollups:
+        item.indent = min(item.node.level - top_level, 5)
+    return rollups
+
+
+def _add_subtree_totals(rollups: list[NodeRollup]) -> None:
+    """Walk the list (in tree order) once, adding each node's figures to its visible ancestors."""
+    children: dict[int, int] = defaultdict(int)
+    stack: list[NodeRollup] = []
+    for item in rollups:
+        node = item.node
+        while stack and not (
+            stack[-1].node.tree_id == node.tree_id and stack[-1].node.rght > node.rght
+        ):
+            stack.pop()
+        if node.parent_id is not None:
+            children[node.parent_id] += 1
+        is_grid = node.is_grid and node.active
+        for ancestor in stack:
+            ancestor.grid_count += int(is_grid)
+            ancestor.gap_count += int(bool(item.gaps))
+        stack.append(item)
+    for item in rollups:
+        item.child_count = children[item.node.pk]
+
+
+def node_people(node: GridNode) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.current()
+        .filter(node=node)
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__first_name")
+    )
+
+
+def roles_covering(user: User, node: GridNode) -> set[str]:
+    """The user's current roles at `node` or any of its ancestors (one query)."""
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    return set(
+        _current_assignments_of(user)
+        .filter(node__tree_id=node.tree_id, node__lft__lte=node.lft, node__rght__gte=node.rght)
+        .values_list("role", flat=True)
+    )
+
+
+def roles_above(user: User, node: GridNode) -> tuple[set[str], set[str]]:
+    """The user's current roles at `node` or above it, and those strictly above it (one query)."""
+    if not (user.is_authenticated and user.is_active):
+        return set(), set()
+    rows = list(
+        _current_assignments_of(user)
+        .filter(node__tree_id=node.tree_id, node__lft__lte=node.lft, node__rght__gte=node.rght)
+        .values_list("role", "node_id")
+    )
+    return {role for role, _ in rows}, {role for role, node_id in rows if node_id != node.pk}
+
+
+def user_roles(user: User) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(_current_assignments_of(user).values_list("role", flat=True))
+

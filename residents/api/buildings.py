@@ -1,0 +1,142 @@
+"""Registry API: buildings and dwellings."""
+
+from django.conf import settings
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from gridportal.api import service_errors
+from grids.models import GridNode
+from grids.selectors import visible_nodes
+
+from .. import selectors, services
+from ..models import (
+    Building,
+    Dwelling,
+    DwellingUse,
+)
+from .common import ScopedChoicesMixin, ScopedIdFilter, _in_subtree
+
+
+class BuildingSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    node = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none())
+    node_name = serializers.CharField(source="node.name", read_only=True)
+
+    class Meta:
+        model = Building
+        fields = ["id", "node", "node_name", "estate", "name", "address", "floors", "entrances",
+                  "latitude", "longitude"]
+        validators: list = []  # uniqueness is checked by the service, within its transaction
+
+
+class BuildingFilter(filters.FilterSet):
+    node = ScopedIdFilter(queryset=lambda request: visible_nodes(request.user),
+                        method="filter_node", help_text="A node id: buildings in its subtree.")
+
+    class Meta:
+        model = Building
+        fields = ["node", "estate"]
+
+    def filter_node(self, queryset, name, node):
+        return _in_subtree(queryset, "node", node)
+
+
+class LegendEntrySerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=selectors.CATEGORIES)
+    label = serializers.CharField()
+    colour = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ColourMapDwellingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    entrance = serializers.IntegerField()
+    number = serializers.CharField()
+    use = serializers.ChoiceField(choices=DwellingUse.choices)
+    category = serializers.ChoiceField(choices=selectors.CATEGORIES)
+    colour = serializers.CharField()
+    household_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class ColourMapFloorSerializer(serializers.Serializer):
+    floor = serializers.IntegerField()
+    dwellings = ColourMapDwellingSerializer(many=True)
+
+
+class ColourMapSerializer(serializers.Serializer):
+    building = BuildingSerializer()
+    legend = LegendEntrySerializer(many=True)
+    floors = ColourMapFloorSerializer(many=True)
+    total = serializers.IntegerField()
+
+
+def _colour_map_data(building: Building) -> dict:
+    colour_map = selectors.colour_map(building=building)
+    legend = [{"category": category, "label": selectors.CATEGORY_LABELS[category],
+               "colour": settings.HOUSE_COLOURS[category], "count": count}
+              for category, count in colour_map["counts"].items()]
+    floors = [{"floor": floor, "dwellings": [
+        {"id": dwelling.pk, "entrance": dwelling.entrance, "number": dwelling.number,
+         "use": dwelling.use, "category": dwelling.category, "colour": dwelling.colour,
+         "household_ids": [household.pk for household in dwelling.active_households]}
+        for dwelling in dwellings]} for floor, dwellings in colour_map["floors"]]
+    return {"building": building, "legend": legend, "floors": floors,
+            "total": colour_map["total"]}
+
+
+class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Buildings in the caller's grids, and their house colour maps."""
+
+    serializer_class = BuildingSerializer
+    filterset_class = BuildingFilter
+
+    def get_queryset(self):
+        return selectors.building_list_for(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = service_errors(lambda: services.building_create(
+            actor=self.request.user, **serializer.validated_data))
+
+    @extend_schema(responses=ColourMapSerializer, filters=False)
+    @action(detail=True, url_path="colour-map")
+    def colour_map(self, request, pk=None):
+        building = selectors.building_get_for(user=request.user, pk=pk)
+        return Response(ColourMapSerializer(_colour_map_data(building),
+                                            context=self.get_serializer_context()).data)
+
+
+class DwellingSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    building = serializers.PrimaryKeyRelatedField(queryset=Building.objects.none())
+    building_name = serializers.CharField(source="building.__str__", read_only=True)
+
+    class Meta:
+        model = Dwelling
+        fields = ["id", "building", "building_name", "entrance", "floor", "number", "use", "area"]
+        extra_kwargs = {"entrance": {"default": 1}, "use": {"default": DwellingUse.RESIDENTIAL}}
+        validators: list = []
+
+
+class DwellingFilter(filters.FilterSet):
+    building = ScopedIdFilter(
+        queryset=lambda request: selectors.building_list_for(user=request.user))
+    use = filters.ChoiceFilter(choices=DwellingUse.choices)
+
+    class Meta:
+        model = Dwelling
+        fields = ["building", "use"]
+
+
+class DwellingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = DwellingSerializer
+    filterset_class = DwellingFilter
+
+    def get_queryset(self):
+        return selectors.dwelling_list_for(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = service_errors(lambda: services.dwelling_create(
+            actor=self.request.user, **serializer.validated_data))

@@ -1,0 +1,223 @@
+"""Export of the registry as CSV (streamed) or xlsx (openpyxl write-only), scoped and masked.
+
+The caller passes a queryset from `selectors.resident_list_for`, so an export holds exactly what
+the user may see. ID numbers are masked unless the user holds `residents.reveal_id_number`; then
+they are in full and every resident exported gets an `IdRevealLog` row (reason "export"), written
+chunk by chunk before the chunk's rows leave the server. A text cell that a spreadsheet would run
+as a formula (starting with =, +, -, @, a tab or a carriage return) gets a leading apostrophe.
+
+The columns are those of the import template plus 年龄 (age), so an export with full ID numbers
+can be imported elsewhere as it is.
+"""
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.selectors import User
+
+from . import crypto
+from .importing.common import (
+    COLUMNS,
+    RELATION_LABELS,
+    RESIDENCE_TYPE_LABELS,
+    USE_LABELS,
+)
+from .models import IdRevealLog, Resident
+from .selectors import with_current_home
+
+AGE = "年龄"
+EXPORT_COLUMNS = (*COLUMNS, AGE)
+CHUNK_SIZE = 2000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_USE_NAMES = {value: label for label, value in USE_LABELS.items()}
+_RELATION_NAMES = {value: label for label, value in RELATION_LABELS.items()}
+_RESIDENCE_NAMES = {value: label for label, value in RESIDENCE_TYPE_LABELS.items()}
+
+
+def may_reveal(user: User) -> bool:
+    return user.has_perm("residents.reveal_id_number")
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would take for a formula becomes plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _home_cells(resident: Resident) -> tuple:
+    memberships = resident.current_memberships
+    if not memberships:
+        return ("",) * 8, ""
+    membership = memberships[0]
+    household = membership.household
+    dwelling = household.dwelling
+    building = dwelling.building
+    return (building.estate, building.name, building.floors, dwelling.entrance, dwelling.floor,
+            dwelling.number, _USE_NAMES.get(dwelling.use, dwelling.use),
+            household.number), _RELATION_NAMES.get(membership.relation, membership.relation)
+
+
+def _cells(resident: Resident, reveal: bool, today: dt.date) -> tuple:
+    home, relation = _home_cells(resident)
+    id_number = (crypto.decrypt(resident.id_number_token) if reveal
+                 else resident.id_number_masked)
+    cells = (
+        resident.node.code, *home, resident.name, id_number, relation, resident.phone,
+        _RESIDENCE_NAMES.get(resident.residence_type, resident.residence_type),
+        resident.registration_place, resident.moved_in_on or "",
+        "是" if resident.party_member else "否", resident.age_on(today),
+    )
+    return tuple(neutralise(cell) for cell in cells)
+
+
+def export_rows(*, user: User, residents: QuerySet[Resident], reason: str = "") -> Iterator[tuple]:
+    """The header, then one row per resident, read in chunks; full ID numbers only for a user
+    holding the permission, each logged (before its chunk is yielded)."""
+    reveal = may_reveal(user)
+    reason = (reason or _("Export")).strip()[:200]
+    today = timezone.localdate()
+    yield EXPORT_COLUMNS
+    rows = with_current_home(residents).iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(islice(rows, CHUNK_SIZE)):
+        if reveal:
+            IdRevealLog.objects.bulk_create(
+                [IdRevealLog(user=user, resident=resident, reason=reason) for resident in chunk])
+        for resident in chunk:
+            yield _cells(resident, reveal, today)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
+    """CSV text with a byte-order mark, so that Excel reads it as UTF-8."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _filename(suffix: str) -> str:
+    return f"residents-{timezone.localtime():%Y%m%d-%H%M}.{suffix}"
+
+
+def csv_response(rows: Iterable[tuple]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def write_xlsx(rows: Iterable[tuple], file) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("居民")
+    for row in rows:
+        sheet.append(row)
+    workbook.save(file)
+
+
+def xlsx_response(rows: Iterable[tuple]) -> FileResponse:
+    """The workbook is written to an anonymous temporary file, then streamed from it."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
+    write_xlsx(rows, file)
+    file.seek(0)
+    response = FileResponse(file, as_attachment=True, filename=_filename("xlsx"),
+                            content_type=XLSX_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def export_response(*, user: User, residents: QuerySet[Resident], fmt: str):
+    rows = export_rows(user=user, residents=residents,
+                       reason=_("Export (%(format)s)") % {"format": fmt})
+    return xlsx_response(rows) if fmt == "xlsx" else csv_response(rows)
+
+
+# --- The import template --------------------------------------------------------------------
+
+
+def _column_notes() -> dict[str, str]:
+    from .importing import common as imp
+
+    def one_of(labels: dict) -> str:
+        return _("One of: %(choices)s.") % {"choices": "、".join(labels)}
+
+    def when_empty(label: str) -> str:
+        return _("%(label)s when empty.") % {"label": label}
+
+    return {
+        imp.GRID_CODE: _("The code of the grid: needed only for a new building."),
+        imp.ESTATE: _("The estate (小区) of the building."),
+        imp.BUILDING: _("The building's name or number, e.g. 3栋. Estate and building together "
+                        "name a building."),
+        imp.FLOORS: _("Number of floors: needed only for a new building."),
+        imp.ENTRANCE: _("Entrance (单元) number; 1 when empty."),
+        imp.FLOOR: _("Floor of the dwelling; basements are -1 to -5."),
+        imp.NUMBER: _("Door number, e.g. 502."),
+        imp.USE: one_of(imp.USE_LABELS) + " " + when_empty("住宅"),
+        imp.HOUSEHOLD: _("Rows with the same dwelling and household number form one household."),
+        imp.NAME: _("The resident's name."),
+        imp.ID_NUMBER: _("18 characters (or 15 digits for an old card), entered as text."),
+        imp.RELATION: one_of(imp.RELATION_LABELS),
+        imp.PHONE: _("A mobile number (11 digits) or a landline such as 0871-12345678."),
+        imp.RESIDENCE_TYPE: one_of(imp.RESIDENCE_TYPE_LABELS) + " " + when_empty("户籍人口"),
+        imp.REGISTRATION_PLACE: _("Place of household registration."),
+        imp.MOVED_IN_ON: _("Date moved in, e.g. 2024-03-01; also the date of joining the "
+                           "household (today when empty)."),
+        imp.PARTY_MEMBER: one_of(imp.YES_NO_LABELS),
+    }
+
+
+def write_template(file) -> None:
+    """An xlsx with the headers, one example row, lists for the coded columns, and a sheet
+    explaining each column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from .importing import common as imp
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "居民信息"
+    for row in imp.template_rows():
+        sheet.append(row)
+    for index, column in enumerate(imp.COLUMNS, start=1):
+        letter = get_column_letter(index)
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        sheet.column_dimensions[letter].width = 20 if column == imp.ID_NUMBER else 12
+        if column in (imp.ID_NUMBER, imp.PHONE, imp.NUMBER, imp.HOUSEHOLD, imp.GRID_CODE):
+            sheet.column_dimensions[letter].number_format = "@"
+            sheet.cell(row=2, column=index).number_format = "@"
+        labels = {imp.USE: imp.USE_LABELS, imp.RELATION: imp.RELATION_LABELS,
+                  imp.RESIDENCE_TYPE: imp.RESIDENCE_TYPE_LABELS,
+                  imp.PARTY_MEMBER: imp.YES_NO_LABELS}.get(column)
+        if labels:
+            validation = DataValidation(type="list", formula1=f'"{",".join(labels)}"',
+                                        allow_blank=True)
+            validation.add(f"{letter}2:{letter}100000")
+            sheet.add_data_validation(validation)
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet("填写说明")
+    notes.append((_("Column"), _("Required"), _("Notes")))
+    for column, note in _column_notes().items():
+        notes.append((column, _("Yes") if column in imp.REQUIRED_COLUMNS else "", note))
+    notes.column_dimensions["C"].width = 80
+    workbook.save(file)

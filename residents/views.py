@@ -1,0 +1,306 @@
+import mimetypes
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from gridportal.forms import add_service_errors
+from grids.selectors import node_get_for, own_nodes
+
+from . import selectors, services
+from .forms import (
+    TAG_LABELS,
+    HouseholdForm,
+    HouseholdLookupForm,
+    IdSearchForm,
+    RegistryFilterForm,
+    ResidentForm,
+    RevealForm,
+    VisitForm,
+)
+from .models import Membership
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("page_size", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+@sensitive_post_parameters("id_number")
+@login_required
+@never_cache
+def registry(request: HttpRequest) -> HttpResponse:
+    """Search the registry. A full ID number is searched by POST only, never in the URL."""
+    buildings = selectors.building_list_for(user=request.user)
+    filters = RegistryFilterForm(request.GET or None, buildings=buildings)
+    id_form = IdSearchForm(request.POST or None)
+    residents = selectors.resident_list_for(user=request.user)
+    searched_by_id = request.method == "POST"
+    if searched_by_id:
+        residents = (selectors.resident_list_for(user=request.user,
+                                                 id_number=id_form.cleaned_data["id_number"])
+                     if id_form.is_valid() else residents.none())
+    elif filters.is_valid():
+        data = filters.cleaned_data
+        residents = selectors.resident_list_for(
+            user=request.user, text=data["text"], tags=data["tags"],
+            residence_type=data["residence_type"], building=data["building"])
+    page = Paginator(selectors.with_current_home(residents), _page_size(request)).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "residents/registry.html", {
+        "filters": filters, "id_form": id_form, "page": page, "searched_by_id": searched_by_id,
+        "query": query.urlencode(), "page_sizes": PAGE_SIZES, "tag_labels": TAG_LABELS,
+    })
+
+
+def _current_membership(resident) -> Membership | None:
+    return (Membership.objects.current().filter(resident=resident)
+            .select_related("household__dwelling__building").first())
+
+
+@login_required
+@never_cache
+def resident_detail(request: HttpRequest, pk: int, revealed: str = "",
+                    reveal_form: RevealForm | None = None) -> HttpResponse:
+    resident = selectors.resident_get_for(user=request.user, pk=pk)
+    return render(request, "residents/resident_detail.html", {
+        "resident": resident,
+        "membership": _current_membership(resident),
+        "concern_reader": selectors.can_read_concern_reason(request.user, resident.node),
+        "can_edit": selectors.has_role_at(request.user, resident.node,
+                                          selectors.REGISTRY_EDITORS),
+        "reveal_form": reveal_form or RevealForm(),
+        "revealed": revealed,
+        "history": resident.history.select_related("history_user")[:10],
+    })
+
+
+@login_required
+@require_POST
+def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for(user=request.user, pk=pk)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return resident_detail(request, pk, reveal_form=form)
+    number = services.id_number_reveal(actor=request.user, resident=resident,
+                                       reason=form.cleaned_data["reason"])
+    return resident_detail(request, pk, revealed=number)
+
+
+def _resident_fields(cleaned: dict) -> dict:
+    return {name: cleaned[name] for name in services.RESIDENT_FIELDS
+            if name in cleaned and cleaned[name] is not None}
+
+
+@sensitive_post_parameters("id_number")
+@login_required
+def resident_create(request: HttpRequest) -> HttpResponse:
+    household = None
+    node = None
+    if request.GET.get("household"):
+        household = selectors.household_get_for(user=request.user, pk=request.GET["household"])
+        node = household.dwelling.building.node
+    elif request.GET.get("node"):
+        node = node_get_for(user=request.user, pk=request.GET["node"])
+    if node is None:
+        messages.info(request, _("Open a household first, then add its members."))
+        return redirect("residents:household_lookup")
+    form = ResidentForm(request.POST or None, creating=True, in_household=household is not None,
+                        concern_reader=selectors.can_read_concern_reason(request.user, node))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resident = services.resident_create(
+                actor=request.user, node=node, household=household,
+                id_number=data["id_number"], relation=data.get("relation") or "other",
+                **_resident_fields(data))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s has been registered.") % {"name": resident})
+            return redirect("residents:resident_detail", resident.pk)
+    return render(request, "residents/resident_form.html",
+                  {"form": form, "household": household, "node": node})
+
+
+@sensitive_post_parameters("id_number")
+@login_required
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.resident_get_for(user=request.user, pk=pk)
+    initial = {name: getattr(resident, name) for name in services.RESIDENT_FIELDS}
+    form = ResidentForm(request.POST or None, initial=initial, creating=False, in_household=False,
+                        concern_reader=selectors.can_read_concern_reason(request.user,
+                                                                         resident.node))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.resident_update(actor=request.user, resident=resident,
+                                     id_number=data["id_number"] or None,
+                                     **_resident_fields(data))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("residents:resident_detail", resident.pk)
+    return render(request, "residents/resident_form.html", {"form": form, "resident": resident})
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for(user=request.user, pk=pk)
+    household = selectors.household_card(household=household)
+    node = household.dwelling.building.node
+    return render(request, "residents/household_detail.html", {
+        "household": household,
+        "can_edit": selectors.has_role_at(request.user, node, selectors.REGISTRY_EDITORS),
+        "can_visit": selectors.has_role_at(request.user, node, selectors.VISITORS),
+    })
+
+
+@login_required
+@require_POST
+def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member moves out (or dies, or is recorded by mistake): the membership ends today."""
+    membership = selectors.membership_get_for(user=request.user, pk=pk)
+    try:
+        services.membership_end(actor=request.user, membership=membership,
+                                left_on=timezone.localdate())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s no longer lives here.") % {
+            "name": membership.resident})
+    return redirect("residents:household_detail", membership.household_id)
+
+
+@login_required
+def household_create(request: HttpRequest, dwelling_pk: int) -> HttpResponse:
+    """Start a household in a dwelling (then register its head)."""
+    dwelling = selectors.dwelling_get_for(user=request.user, pk=dwelling_pk)
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_create(actor=request.user, dwelling=dwelling,
+                                                  number=form.cleaned_data["number"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(f"{reverse('residents:resident_create')}?household={household.pk}")
+    return render(request, "residents/household_form.html", {"form": form, "dwelling": dwelling})
+
+
+@login_required
+def building_list(request: HttpRequest) -> HttpResponse:
+    """'My grid': the buildings in scope, with dwellings and households, and the colour counts."""
+    node = None
+    if request.GET.get("node"):
+        node = node_get_for(user=request.user, pk=request.GET["node"])
+    else:
+        node = own_nodes(request.user).first()
+    buildings = selectors.building_list_for(user=request.user, node=node).annotate(
+        n_dwellings=Count("dwellings", distinct=True),
+        n_households=Count("dwellings__households",
+                           filter=Q(dwellings__households__active=True), distinct=True),
+    )
+    summary = selectors.category_summary(user=request.user, node=node) if node else None
+    return render(request, "residents/building_list.html", {
+        "buildings": buildings, "node": node, "summary": summary,
+        "summary_total": sum(summary.values()) if summary else 0,
+        "categories": _legend(summary or {}),
+    })
+
+
+def _legend(counts: dict[str, int]) -> list[dict]:
+    return [{"key": key, "label": selectors.CATEGORY_LABELS[key], "count": counts.get(key, 0)}
+            for key in selectors.CATEGORIES]
+
+
+@login_required
+def colour_map(request: HttpRequest, pk: int) -> HttpResponse:
+    building = selectors.building_get_for(user=request.user, pk=pk)
+    house_map = selectors.colour_map(building=building)
+    return render(request, "residents/colour_map.html", {
+        "building": building, "map": house_map, "legend": _legend(house_map["counts"]),
+        "can_edit": selectors.has_role_at(request.user, building.node,
+                                          selectors.REGISTRY_EDITORS),
+    })
+
+
+@cache_control(max_age=3600)
+def colours_css(request: HttpRequest) -> HttpResponse:
+    """The colour-map palette from settings, as a stylesheet (no inline styles under the CSP)."""
+    rules = [f".cat-{key} {{ background-color: {colour}; }}"
+             for key, colour in settings.HOUSE_COLOURS.items()
+             if re.fullmatch(r"#[0-9a-fA-F]{3,8}", colour)]
+    return HttpResponse("\n".join(rules), content_type="text/css")
+
+
+@login_required
+def household_lookup(request: HttpRequest) -> HttpResponse:
+    """Find a household on a phone: '3栋502', a door number, or a member's name."""
+    form = HouseholdLookupForm(request.GET or None)
+    households = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        q = form.cleaned_data["q"].strip()
+        match = Q(head__name__contains=q) | Q(dwelling__number=q) | Q(
+            memberships__left_on__isnull=True, memberships__resident__name__contains=q)
+        parts = selectors.BUILDING_AND_DOOR.match(q)
+        if parts:
+            match |= Q(dwelling__building__name=parts["building"].strip(),
+                       dwelling__number=parts["door"])
+        households = (selectors.household_list_for(user=request.user).filter(active=True)
+                      .filter(match).distinct().order_by("dwelling__building__name",
+                                                         "dwelling__number")[:50])
+    return render(request, "residents/mobile/household_lookup.html",
+                  {"form": form, "households": households})
+
+
+@login_required
+def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_get_for(user=request.user, pk=pk)
+    form = VisitForm(request.POST or None, request.FILES or None,
+                     initial={"visited_on": timezone.localdate(), "purpose": "routine"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.visit_create(actor=request.user, household=household,
+                                  purpose=data["purpose"], notes=data["notes"],
+                                  follow_up_needed=data["follow_up_needed"],
+                                  visited_on=data["visited_on"], photos=data["photos"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Visit recorded."))
+            return redirect("residents:household_detail", household.pk)
+    return render(request, "residents/mobile/visit_form.html",
+                  {"form": form, "household": household})
+
+
+@login_required
+@cache_control(private=True, max_age=300)
+def visit_photo(request: HttpRequest, visit_pk: int, photo_pk: int) -> FileResponse:
+    photo = selectors.visit_photo_get_for(user=request.user, visit_pk=visit_pk,
+                                          photo_pk=photo_pk)
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    return FileResponse(photo.image.open("rb"), content_type=content_type)

@@ -1,0 +1,183 @@
+"""The container deployment: docker-compose.yml, the Dockerfile and .dockerignore, read as text.
+
+Nothing is built or started here; these tests pin down the wiring a deployment relies on.
+"""
+
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = ("web", "worker", "beat")
+
+
+@cache
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def service(name: str) -> dict:
+    return compose()["services"][name]
+
+
+def command(name: str) -> str:
+    cmd = service(name)["command"]
+    return cmd if isinstance(cmd, str) else shlex.join(cmd)
+
+
+def healthcheck_test(name: str) -> str:
+    test = service(name)["healthcheck"]["test"]
+    return test if isinstance(test, str) else " ".join(test)
+
+
+def app_env() -> dict:
+    return compose()["x-app-env"]
+
+
+@cache
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    text = (ROOT / "Dockerfile").read_text()
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    instructions = []
+    for line in joined.splitlines():
+        if line.strip():
+            keyword, _, args = line.strip().partition(" ")
+            instructions.append((keyword.upper(), args.strip()))
+    return instructions
+
+
+def test_the_stack_has_database_cache_web_worker_and_beat():
+    assert set(compose()["services"]) >= {"db", "redis", "web", "worker", "beat"}
+    assert "version" not in compose()
+
+
+def test_database_is_postgres_16_and_broker_is_redis_7():
+    assert service("db")["image"].startswith("postgres:16")
+    assert service("redis")["image"].startswith("redis:7")
+
+
+def test_database_and_redis_report_their_health():
+    assert "pg_isready" in healthcheck_test("db")
+    assert "-d gridportal" in healthcheck_test("db")
+    assert "redis-cli" in healthcheck_test("redis")
+    assert "ping" in healthcheck_test("redis")
+
+
+def test_web_migrates_before_serving_under_gunicorn():
+    cmd = command("web")
+    assert "migrate --noinput" in cmd
+    assert "gunicorn" in cmd
+    assert cmd.index("migrate") < cmd.index("gunicorn")
+    assert "gridportal.wsgi:application" in cmd
+    assert "0.0.0.0:8000" in cmd
+    # gunicorn replaces the shell, so it receives the stop signal itself.
+    assert "exec gunicorn" in cmd
+
+
+def test_worker_and_beat_run_the_gridportal_celery_app():
+    assert "celery -A gridportal worker" in command("worker")
+    assert "celery -A gridportal beat" in command("beat")
+
+
+def test_app_services_wait_until_database_and_redis_are_healthy():
+    for name in APP_SERVICES:
+        depends_on = service(name)["depends_on"]
+        for dependency in ("db", "redis"):
+            assert depends_on[dependency]["condition"] == "service_healthy", (name, dependency)
+
+
+def test_app_services_share_one_environment_and_one_build():
+    for name in APP_SERVICES:
+        assert service(name)["environment"] == app_env(), name
+        assert service(name)["build"] == ".", name
+
+
+def test_web_health_is_checked_through_healthz_without_curl():
+    test = healthcheck_test("web")
+    assert "/healthz/" in test
+    assert "urllib" in test
+    assert "curl" not in test
+
+
+def test_web_healthcheck_code_is_valid_python():
+    test = service("web")["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    compile(test[3], "healthcheck", "exec")
+
+
+def test_worker_pings_its_own_node_with_the_dollar_escaped_for_compose():
+    test = healthcheck_test("worker")
+    assert "celery -A gridportal inspect ping" in test
+    assert "celery@$$HOSTNAME" in test
+    # A single "$" would be substituted by Compose itself (to nothing) instead of by the shell.
+    assert re.search(r"(?<!\$)\$HOSTNAME", test) is None
+
+
+def test_app_talks_to_postgres_on_db_and_redis_on_redis_without_debug():
+    database = urlparse(app_env()["DATABASE_URL"])
+    assert database.scheme in {"postgres", "postgresql"}
+    assert database.hostname == "db"
+    assert urlparse(app_env()["REDIS_URL"]).hostname == "redis"
+    assert urlparse(app_env()["REDIS_URL"]).scheme == "redis"
+    assert str(app_env()["DEBUG"]) == "0"
+
+
+def test_secret_key_must_come_from_the_operator():
+    assert app_env()["SECRET_KEY"].startswith("${SECRET_KEY:?")
+
+
+def test_personal_data_keys_must_come_from_the_operator():
+    # Keys generated inside a container would vanish with it, and every ID number with them.
+    for name in ("PII_ENCRYPTION_KEYS", "PII_HASH_KEY"):
+        assert app_env()[name].startswith(f"${{{name}:?")
+
+
+def test_postgres_data_lives_in_a_declared_named_volume():
+    volumes = compose()["volumes"]
+    assert "pgdata" in volumes
+    assert "pgdata:/var/lib/postgresql/data" in service("db")["volumes"]
+    assert "uploads" in volumes
+    for name in ("web", "worker"):
+        assert "uploads:/app/var/uploads" in service(name)["volumes"], name
+
+
+def test_image_collects_static_files_at_build_time():
+    runs = [args for keyword, args in dockerfile_instructions() if keyword == "RUN"]
+    assert any("collectstatic --noinput" in args for args in runs)
+    assert any("compile_translations" in args for args in runs)
+
+
+def test_image_bakes_no_secret_key_into_its_environment():
+    for keyword, args in dockerfile_instructions():
+        if keyword in {"ENV", "ARG"}:
+            assert "SECRET_KEY" not in args, (keyword, args)
+
+
+def test_image_runs_as_a_non_root_user():
+    users = [args for keyword, args in dockerfile_instructions() if keyword == "USER"]
+    assert users, "the Dockerfile never switches user"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+
+
+def test_image_serves_gridportal_under_gunicorn_on_port_8000():
+    instructions = dict(dockerfile_instructions())
+    assert instructions["FROM"].startswith("python:3.11-slim")
+    assert "8000" in instructions["EXPOSE"]
+    assert "gunicorn" in instructions["CMD"]
+    assert "gridportal.wsgi:application" in instructions["CMD"]
+
+
+def test_build_context_leaves_out_local_state_and_secrets():
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    # var/ holds the development secret_key and SQLite database; .env holds deployment secrets.
+    assert {".git", ".venv", "var", ".env"} <= ignored

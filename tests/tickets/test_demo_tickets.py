@@ -1,0 +1,114 @@
+"""Demo tickets: a year of work at the demo grids that looks like what the services write, with
+closed, open and overdue tickets, seeded once."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from grids.demo import seed_grids
+from residents.demo import seed_registry
+from tickets import kpis, selectors
+from tickets.demo import seed_tickets
+from tickets.models import Channel, Status, Ticket, TicketEvent, Whistle
+from tickets.sweep import sweep
+from tickets.workflow import LIVE, OPEN, TRANSITIONS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db):
+    seed_grids()
+    seed_registry()
+    started = time.perf_counter()
+    result = seed_tickets()
+    return result, time.perf_counter() - started
+
+
+def test_a_year_of_demo_tickets_tells_a_story(seeded):
+    result, seconds = seeded
+    assert seconds < 20
+    assert 1400 <= result.tickets == Ticket.objects.count() <= 1600
+    now = timezone.now()
+    oldest = Ticket.objects.order_by("created_at").first().created_at
+    assert dt.timedelta(days=330) < now - oldest <= dt.timedelta(days=366)
+    counts = Ticket.objects.aggregate(
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        open=Count("pk", filter=Q(status__in=OPEN)),
+        overdue=Count("pk", filter=selectors.overdue_q(now)),
+        evaluated=Count("pk", filter=~Q(satisfaction="")),
+        dwelling=Count("pk", filter=Q(dwelling__isnull=False)),
+        department=Count("pk", filter=Q(department__isnull=False)),
+        merged=Count("pk", filter=Q(status=Status.MERGED)),
+        rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+        escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+        extended=Count("pk", filter=Q(extensions__gt=0)),
+        returned=Count("pk", filter=Q(returns_upheld__gt=0) | Q(returns_rejected__gt=0)),
+    )
+    assert counts["closed"] > 0.85 * result.tickets, counts
+    assert counts["open"] >= 10 and 5 <= counts["overdue"] < counts["open"], counts
+    assert counts["evaluated"] > 0.7 * result.tickets
+    assert counts["dwelling"] > 0.5 * result.tickets
+    for key in ("department", "merged", "rejected", "escalated", "extended", "returned"):
+        assert counts[key] > 0, key
+    assert (result.closed, result.overdue) == (counts["closed"], counts["overdue"])
+    channels = set(Ticket.objects.values_list("channel", flat=True))
+    assert channels == set(Channel.values)
+    assert set(Ticket.objects.values_list("whistle", flat=True)) == set(Whistle.values)
+    assert Ticket.objects.values("category").distinct().count() >= 10
+    assert Ticket.objects.filter(node__code__startswith="LH").exists()
+    assert Ticket.objects.filter(node__code__startswith="SJC").exists()
+
+    # Seeding again adds nothing.
+    before = (Ticket.objects.count(), TicketEvent.objects.count())
+    assert seed_tickets().tickets == 0
+    assert (Ticket.objects.count(), TicketEvent.objects.count()) == before
+
+
+def test_demo_timelines_follow_the_transition_table_and_fill_the_dashboard(seeded):
+    for ticket in Ticket.objects.order_by("?")[:150]:
+        events = list(ticket.events.order_by("created_at", "pk"))
+        assert events[0].kind == "created" and events[0].created_at == ticket.created_at
+        status = Status.NEW
+        for event in events[1:]:
+            transition = TRANSITIONS[event.action]
+            assert status in transition.sources, (ticket.reference, event.action, status)
+            assert event.from_status == status
+            status = event.to_status
+            assert event.created_at >= events[0].created_at
+        assert status == ticket.status, ticket.reference
+    closed = Ticket.objects.filter(status=Status.CLOSED)
+    assert not closed.filter(Q(resolved_at__isnull=True) | Q(closed_at__isnull=True)).exists()
+    assert not closed.filter(accepted_at__isnull=True).exists()
+    assert not Ticket.objects.filter(status=Status.MERGED, merged_into__isnull=True).exists()
+    accepts = TicketEvent.objects.filter(action="accept")
+    assert accepts.filter(data__on_time=True).exists()
+    assert accepts.filter(data__on_time=False).exists()
+    assert not Ticket.objects.filter(status__in=LIVE, paused_at__isnull=True,
+                                     next_check_at__isnull=True).exclude(
+        status=Status.RETURNED).exists()
+
+    # The dashboard has a figure in every card, a ranking and a year of months.
+    admin = get_user_model().objects.get(username="admin")
+    today = timezone.localdate()
+    report = kpis.ticket_kpis(user=admin, since=today - dt.timedelta(days=370),
+                              until=today + dt.timedelta(days=1))
+    summary = report.summary
+    for rate in ("closure_rate", "on_time_rate", "response_rate", "resolution_rate",
+                 "satisfaction_rate", "hours_to_accept", "hours_to_resolve"):
+        assert getattr(summary, rate) is not None, rate
+    assert 85 < summary.closure_rate < 100 and summary.on_time_rate < summary.closure_rate
+    assert summary.overdue > 0 and summary.whistled > 0 and summary.extensions > 0
+    assert len(report.grids) >= 30 and any(row.figures.stars for row in report.grids)
+    assert len({row.figures.stars for row in report.grids if row.figures.stars}) >= 2
+    assert len(report.workers) >= 30
+    assert sum(1 for month in report.months if sum(
+        report.monthly[w][report.months.index(month)] for w in report.monthly)) >= 12
+
+    # The deadline sweep takes the demo as it finds it: reminders for the late ones.
+    done = sweep(timezone.now())
+    assert sum(n for key, n in done.items() if key.endswith(":overdue")) >= summary.overdue // 2

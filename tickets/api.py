@@ -1,0 +1,193 @@
+"""Tickets API: /api/v1/tickets/ (list, create, detail), POST /tickets/{id}/transitions/,
+/tickets/{id}/events/. Scoped like the pages; transitions go through the one service."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from gridportal.api import service_errors
+from grids.models import GridNode
+from grids.people import person_name
+from grids.selectors import visible_nodes
+from residents import selectors as registry
+from residents.models import Building, Dwelling
+
+from . import selectors, services
+from .models import Category, Channel, Department, Status, Ticket, TicketEvent, Whistle
+from .workflow import TRANSITIONS
+
+User = get_user_model()
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class TicketCursor(CursorPagination):
+    """Keyset paging: no page ever counts the whole table."""
+
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+    ordering = "-id"
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True,
+                                            default=None)
+    assignee_name = serializers.SerializerMethodField()
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "reference", "channel", "whistle", "category", "category_name", "title",
+                  "description", "node", "building", "dwelling", "address", "owner",
+                  "owner_name", "department", "department_name", "assignee", "assignee_name",
+                  "status", "status_display", "accept_due_at", "contact_due_at",
+                  "resolve_due_at", "accepted_at", "resolved_at", "closed_at", "satisfaction",
+                  "escalation_level", "extensions", "external_number", "created_at"]
+        read_only_fields = fields
+
+    def get_assignee_name(self, ticket: Ticket) -> str | None:
+        return person_name(ticket.assignee) if ticket.assignee_id else None
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    whistle = serializers.ChoiceField(choices=Whistle.choices, default=Whistle.ROUTINE)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(active=True))
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField()
+    node = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none(), required=False)
+    building = serializers.PrimaryKeyRelatedField(queryset=Building.objects.none(),
+                                                  required=False)
+    dwelling = serializers.PrimaryKeyRelatedField(queryset=Dwelling.objects.none(),
+                                                  required=False)
+    address = serializers.CharField(max_length=200, required=False, default="")
+    reporter_name = serializers.CharField(max_length=50, required=False, default="")
+    reporter_phone = serializers.CharField(max_length=20, required=False, default="")
+    external_number = serializers.CharField(max_length=40, required=False, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            user = request.user
+            self.fields["node"].queryset = visible_nodes(user)
+            self.fields["building"].queryset = registry.building_list_for(user=user)
+            self.fields["dwelling"].queryset = registry.dwelling_list_for(user=user)
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(TRANSITIONS))
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    satisfaction = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+    until = serializers.DateTimeField(required=False)
+    target = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none(), required=False)
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.filter(active=True), required=False)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
+                                                  required=False)
+    into = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["target"].queryset = visible_nodes(request.user)
+            self.fields["into"].queryset = selectors.ticket_list_for(user=request.user)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "action", "from_status", "to_status", "actor", "actor_name",
+                  "note", "public", "data", "created_at"]
+
+    def get_actor_name(self, event: TicketEvent) -> str | None:
+        return person_name(event.actor) if event.actor_id else None
+
+
+class TicketQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[("open", "open"), *Status.choices],
+                                     required=False, default="")
+    whistle = serializers.ChoiceField(choices=Whistle.choices, required=False, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default="")
+    category = serializers.IntegerField(required=False, default=None)
+    node = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none(), required=False,
+                                              default=None)
+    overdue = serializers.BooleanField(required=False, default=None, allow_null=True)
+    text = serializers.CharField(required=False, default="", max_length=120)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["node"].queryset = visible_nodes(request.user)
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TicketSerializer
+    pagination_class = TicketCursor
+    filter_backends: list = []  # filters go through TicketQuerySerializer to the selector
+
+    def get_queryset(self):
+        return selectors.ticket_list_for(user=self.request.user)
+
+    def get_object(self):
+        return selectors.ticket_get_for(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(parameters=[TicketQuerySerializer])
+    def list(self, request, *args, **kwargs):
+        query = TicketQuerySerializer(data=request.query_params,
+                                      context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        tickets = selectors.ticket_list_for(user=request.user, **query.validated_data)
+        page = self.paginate_queryset(tickets)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        ticket = service_errors(lambda: services.ticket_create(actor=request.user,
+                                                               **payload.validated_data))
+        return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TransitionSerializer, responses={200: TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, pk=None):
+        ticket = self.get_object()
+        payload = TransitionSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        params = dict(payload.validated_data)
+
+        def run() -> Ticket:
+            try:
+                return services.ticket_transition(ticket=ticket, actor=request.user, **params)
+            except services.TransitionConflict as conflict:  # someone else acted first
+                raise Conflict(conflict.messages[0]) from conflict
+
+        ticket = service_errors(run)
+        return Response(self.get_serializer(selectors.ticket_get_for(
+            user=request.user, pk=ticket.pk)).data)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        ticket = self.get_object()  # the parent is checked before any child is read
+        return Response(EventSerializer(selectors.events_for(ticket=ticket), many=True).data)
+
+
+def register(router) -> None:
+    router.register("tickets", TicketViewSet, basename="ticket")

@@ -1,0 +1,129 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import GridNode
+from residents.forms import BootstrapForm, MultipleImageField
+
+from .models import Category, Channel, Department, Satisfaction, Status, Whistle
+from .workflow import RETURN_REASONS
+
+
+class QueueFilterForm(BootstrapForm):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All")), ("open", _("Open"))] + Status.choices)
+    whistle = forms.ChoiceField(label=_("Whistle class"), required=False,
+                                choices=[("", _("All"))] + Whistle.choices)
+    channel = forms.ChoiceField(label=_("Channel"), required=False,
+                                choices=[("", _("All"))] + Channel.choices)
+    category = forms.ModelChoiceField(label=_("Category"), required=False,
+                                      queryset=Category.objects.filter(active=True),
+                                      empty_label=_("All"))
+    node = forms.ModelChoiceField(label=_("Grid"), required=False, queryset=GridNode.objects.none(),
+                                  empty_label=_("All my area"))
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    text = forms.CharField(label=_("Reference or title"), required=False, max_length=120)
+
+    def __init__(self, *args, nodes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = nodes
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data
+        return {"status": data["status"], "whistle": data["whistle"],
+                "channel": data["channel"],
+                "category": data["category"].pk if data["category"] else None,
+                "node": data["node"], "overdue": True if data["overdue"] else None,
+                "text": data["text"].strip()}
+
+
+class TicketForm(BootstrapForm):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    whistle = forms.ChoiceField(label=_("Whistle class"), choices=Whistle.choices,
+                                initial=Whistle.ROUTINE)
+    category = forms.ModelChoiceField(label=_("Category"),
+                                      queryset=Category.objects.filter(active=True))
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(
+        attrs={"rows": 4}))
+    node = forms.ModelChoiceField(label=_("Grid"), queryset=GridNode.objects.none())
+    building = forms.ModelChoiceField(label=_("Building"), required=False, queryset=None)
+    address = forms.CharField(label=_("Place"), max_length=200, required=False)
+    reporter_name = forms.CharField(label=_("Reporter"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=20, required=False,
+                                     widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    external_number = forms.CharField(label=_("External number (12345 work order)"),
+                                      max_length=40, required=False)
+    photos = MultipleImageField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, nodes=None, buildings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = nodes
+        self.fields["building"].queryset = buildings
+
+    def clean(self):
+        cleaned = super().clean()
+        building, node = cleaned.get("building"), cleaned.get("node")
+        if building and node and building.node_id != node.pk and not (
+                building.node.tree_id == node.tree_id and node.lft <= building.node.lft
+                and building.node.rght <= node.rght):
+            self.add_error("building", _("This building is not in the chosen grid."))
+        return cleaned
+
+
+class ActionForm(forms.Form):
+    """The parameters any transition may take; the service checks what each one needs."""
+
+    action = forms.CharField(max_length=30)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    satisfaction = forms.ChoiceField(required=False, choices=[("", "")] + Satisfaction.choices)
+    reason = forms.ChoiceField(required=False,
+                               choices=[("", "")] + list(RETURN_REASONS.items()))
+    until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    target = forms.ModelChoiceField(required=False, queryset=GridNode.objects.none())
+    department = forms.ModelChoiceField(required=False,
+                                        queryset=Department.objects.filter(active=True))
+    assignee = forms.IntegerField(required=False)
+    into = forms.CharField(required=False, max_length=20)
+    photos = MultipleImageField(required=False)
+
+    def __init__(self, *args, nodes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if nodes is not None:
+            self.fields["target"].queryset = nodes
+
+
+
+class WorkOrderImportForm(BootstrapForm):
+    file = forms.FileField(label=_("12345 work orders (.xlsx or .csv)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv",
+                                                                  "class": "form-control"}))
+    dry_run = forms.BooleanField(label=_("Only check the file, import nothing"),
+                                 required=False, initial=True)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("The file may be at most 20 MB."))
+        return upload
+
+
+class QuickReportForm(BootstrapForm):
+    """A grid worker's report from the street: what, where (one of their grids), a photo."""
+
+    category = forms.ModelChoiceField(label=_("Category"),
+                                      queryset=Category.objects.filter(active=True),
+                                      widget=forms.RadioSelect, empty_label=None)
+    node = forms.ModelChoiceField(label=_("Grid"), queryset=GridNode.objects.none(),
+                                  empty_label=None)
+    title = forms.CharField(label=_("What is wrong"), max_length=120)
+    address = forms.CharField(label=_("Place"), max_length=200, required=False)
+    whistle = forms.ChoiceField(label=_("Whistle class"), choices=Whistle.choices,
+                                initial=Whistle.ROUTINE, widget=forms.RadioSelect)
+    photos = MultipleImageField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, nodes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["node"].queryset = nodes

@@ -1,0 +1,204 @@
+"""The public self-report intake (no login): the phone rule, the report and look-up forms, and
+the one function that turns a report into a ticket, shared by the page and the public API.
+
+A report carries an idempotency key: the page puts a fresh one in every form it renders, an API
+client sends one in a header. A retry of the same report returns the first ticket; the same key
+with different details is refused (services.IdempotencyMismatch).
+"""
+
+import re
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from gridportal.uploads import MAX_PHOTO_BYTES
+from grids.models import GridNode, NodeKind
+from residents.forms import BootstrapForm, MultipleImageField
+
+from . import selectors
+from .models import Category, Ticket
+
+REPORT_NODE_KINDS = (NodeKind.COMMUNITY, NodeKind.HUB, NodeKind.GRID4, NodeKind.GRID5)
+MAX_PHOTOS = 5
+
+MAX_DESCRIPTION = 2000
+# Keys of public reports live apart from any other caller's keys.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,56}$")
+
+REPORT_THROTTLED = _("You have sent too many reports in a short time. Please try again later, "
+                     "or call your community service center.")
+LOOKUP_THROTTLED = _("Too many look-ups in a short time. Please try again later.")
+LOOKUP_MISMATCH = _("No report matches this code and phone number. Check both and try again.")
+PHONE_ERROR = _("Enter an 11-digit mobile number starting with 1, or a landline with its area "
+                "code, such as 0871-12345678.")
+KEY_ERROR = _("This form has expired. Check your entries and send it again.")
+REPORT_FIELDS = ("reporter_name", "reporter_phone", "node", "address", "category", "title",
+                 "description")
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Area codes: 010 and 020-029 have three digits, the others four; local numbers 7 or 8 digits.
+_LANDLINE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})$")
+_PHONE_NOISE = re.compile(r"[\s\-()（）—]")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """A mainland mobile as 11 digits, a landline as area code, hyphen and number; None when the
+    text is neither."""
+    digits = _PHONE_NOISE.sub("", raw or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if _MOBILE.match(digits):
+        return digits
+    landline = _LANDLINE.match(digits)
+    return f"{landline[1]}-{landline[2]}" if landline else None
+
+
+def _phone_spellings(phone: str) -> list[str]:
+    """A landline may have been typed in by staff with or without its hyphen."""
+    return [phone, phone.replace("-", "")] if "-" in phone else [phone]
+
+
+def normalise_code(raw: str) -> str:
+    return re.sub(r"[\s\-]", "", raw or "").upper()
+
+
+def reportable_nodes() -> QuerySet[GridNode]:
+    return GridNode.objects.filter(active=True, kind__in=REPORT_NODE_KINDS)
+
+
+def report_places() -> list[tuple[GridNode, list[GridNode]]]:
+    """Active communities, each with its active hubs and grids in tree order (one query)."""
+    places: list[tuple[GridNode, list[GridNode]]] = []
+    community: GridNode | None = None
+    for node in reportable_nodes().order_by("tree_id", "lft"):
+        if node.kind == NodeKind.COMMUNITY:
+            community = node
+            places.append((node, []))
+        elif (community is not None and node.tree_id == community.tree_id
+              and community.lft < node.lft < community.rght):
+            places[-1][1].append(node)
+    return places
+
+
+def _place_choices(places: list[tuple[GridNode, list[GridNode]]]) -> list:
+    choices: list = [("", _("Choose your community or grid"))]
+    for community, nodes in places:
+        options = [(community.pk, _("%(name)s (not sure which grid)") % {"name": community.name})]
+        for node in nodes:
+            indent = "\u3000" * max(0, node.level - community.level - 1)
+            options.append((node.pk, f"{indent}{node.name}"))
+        choices.append((community.name, options))
+    return choices
+
+
+class ReportPhotosField(MultipleImageField):
+    """Photos from the camera: images only (Pillow opens each), at most MAX_PHOTOS, 10 MB each.
+    The size is checked before an image is opened."""
+
+    def clean(self, data, initial=None):
+        files = list(data) if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("Attach at most %(count)s photos.") % {"count": MAX_PHOTOS})
+        if any((photo.size or 0) > MAX_PHOTO_BYTES for photo in files):
+            raise ValidationError(_("A photo may be at most 10 MB."))
+        return super().clean(data, initial)
+
+
+class ReportForm(BootstrapForm):
+    reporter_name = forms.CharField(
+        label=_("Your name"), max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    reporter_phone = forms.CharField(
+        label=_("Your phone number"), max_length=20,
+        help_text=_("Staff call you back on this number. It never appears on the tracking "
+                    "page."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    node = forms.TypedChoiceField(label=_("Community or grid"), coerce=int)
+    address = forms.CharField(
+        label=_("Where exactly"), max_length=200,
+        help_text=_("Building, entrance, street or a landmark."))
+    category = forms.ModelChoiceField(label=_("Kind of problem"), queryset=Category.objects.none(),
+                                      empty_label=_("Choose a kind"))
+    title = forms.CharField(label=_("In a few words"), max_length=120,
+                            help_text=_("For example: stairwell light out on the 3rd floor."))
+    description = forms.CharField(label=_("What happened"), max_length=MAX_DESCRIPTION,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    photos = ReportPhotosField(label=_("Photos (optional)"), required=False,
+                               help_text=_("Up to 5 photos, 10 MB each. Only staff see them."))
+    # A field people never see: a bot that fills every input gives itself away.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.places = report_places()
+        self._nodes = {node.pk: node for community, nodes in self.places
+                       for node in (community, *nodes)}
+        cast(forms.ChoiceField, self.fields["node"]).choices = _place_choices(self.places)
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = (
+            Category.objects.filter(active=True))
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    def clean_reporter_name(self) -> str:
+        return self.cleaned_data["reporter_name"].strip()
+
+    def clean_reporter_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["reporter_phone"])
+        if phone is None:
+            raise ValidationError(PHONE_ERROR)
+        return phone
+
+    def clean_node(self) -> GridNode:
+        return self._nodes[self.cleaned_data["node"]]  # the choices hold only these keys
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"]
+        if not IDEMPOTENCY_KEY.match(key):
+            raise ValidationError(KEY_ERROR)
+        return key
+
+    def submission(self) -> dict[str, Any]:
+        """The keyword arguments of report_submit."""
+        data = self.cleaned_data
+        return {"key": data["idempotency_key"], "photos": data["photos"],
+                **{name: data[name] for name in REPORT_FIELDS}}
+
+
+class LookupForm(BootstrapForm):
+    code = forms.CharField(
+        label=_("Short code"), max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false"}))
+    phone = forms.CharField(
+        label=_("The phone number you gave"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+
+    def clean_code(self) -> str:
+        return normalise_code(self.cleaned_data["code"])
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if phone is None:
+            raise ValidationError(PHONE_ERROR)
+        return phone
+
+
+def ticket_by_code(*, code: str, phone: str) -> Ticket | None:
+    """The ticket with this short code reported from this phone, or None (the same answer
+    whether or not the code exists)."""
+    for spelling in _phone_spellings(phone):
+        try:
+            return selectors.public_ticket_by_code(code=code, phone=spelling)
+        except Http404:
+            continue
+    return None

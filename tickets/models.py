@@ -1,0 +1,377 @@
+"""Tickets (哨源库): intake, ownership on the grid tree, deadlines, timeline and reminders."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gridportal.uploads import unguessable_path
+from grids.models import GridNode, NodeKind, Role, phone_validator
+from residents.models import Building, Dwelling, Resident
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", _("12345 hotline")
+    JIESU_JIBAN = "jiesu_jiban", _("Respond at once (接诉即办)")
+    CITY_MANAGEMENT = "city_management", _("Digital city management")
+    LETTERS_VISITS = "letters_visits", _("Letters and visits")
+    PROPOSAL = "proposal", _("Resident proposal")
+    WECHAT_GROUP = "wechat_group", _("WeChat micro-grid group")
+    SELF_REPORT = "self_report", _("Self-report page")
+    WALK_IN = "walk_in", _("Walk-in at a service point")
+    PATROL = "patrol", _("Grid worker's patrol")
+    REFERRAL = "referral", _("Referral notice (网格抄告)")
+
+
+class Whistle(models.TextChoices):
+    ROUTINE = "routine", pgettext_lazy("whistle class", "Routine")
+    KEY = "key", pgettext_lazy("whistle class", "Key")
+    KEY_CITY = "key_city", pgettext_lazy("whistle class", "Key, city level")
+    EMERGENCY = "emergency", pgettext_lazy("whistle class", "Emergency")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ON_HOLD = "on_hold", _("On hold")
+    RESOLVED = "resolved", _("Resolved")
+    REPLIED = "replied", _("Replied")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+    RETURNED = "returned", _("Returned")
+    MERGED = "merged", _("Merged")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD,
+                 Status.RESOLVED, Status.REPLIED, Status.FOLLOW_UP, Status.RETURNED)
+FINAL_STATUSES = (Status.CLOSED, Status.MERGED, Status.REJECTED)
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Category(models.Model):
+    """Editable in admin. A category may route its tickets to a role at a given level of the
+    tree (e.g. elevator faults to the hub's property staff)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    route_to_kind = models.CharField(_("route to node kind"), max_length=16,
+                                     choices=NodeKind.choices, blank=True)
+    route_to_role = models.CharField(_("route to role"), max_length=24, choices=Role.choices,
+                                     blank=True)
+    is_wish = models.BooleanField(_("micro-wish (微心愿)"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A department summoned by a whistle (吹哨报到): 城管, 派出所, 住建, 市场监管 ..."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    liaisons = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("liaisons"),
+                                      blank=True, related_name="departments")
+    categories = models.ManyToManyField(Category, verbose_name=_("usual categories"),
+                                        blank=True, related_name="departments")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeadlineUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class SLAPolicy(models.Model):
+    """Deadlines for one whistle class at one kind of node (rows editable in admin)."""
+
+    whistle = models.CharField(_("whistle class"), max_length=16, choices=Whistle.choices)
+    node_kind = models.CharField(_("node kind"), max_length=16, choices=NodeKind.choices)
+    accept_hours = models.PositiveIntegerField(_("hours to accept"))
+    contact_hours = models.PositiveIntegerField(_("hours to first contact"))
+    resolve_amount = models.PositiveIntegerField(_("time to resolve"))
+    resolve_unit = models.CharField(_("unit"), max_length=16, choices=DeadlineUnit.choices,
+                                    default=DeadlineUnit.WORKING_DAYS)
+    warn_percent = models.PositiveSmallIntegerField(
+        _("early warning at (% of the window)"), default=75,
+        validators=[MinValueValidator(1), MaxValueValidator(99)])
+    grace_hours = models.PositiveIntegerField(
+        _("grace before automatic escalation (hours)"), default=24)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["whistle", "node_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["whistle", "node_kind"],
+                                    name="tickets_sla_unique"),
+            models.CheckConstraint(condition=Q(warn_percent__gte=1, warn_percent__lte=99),
+                                   name="tickets_sla_warn_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_whistle_display()} · {self.get_node_kind_display()}"
+
+
+class Ticket(models.Model):
+    # Public identity: a readable reference, an unguessable tracking token for the public page,
+    # and a short code that works over the phone only together with the reporter's phone.
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    tracking_token = models.CharField(_("tracking token"), max_length=64, unique=True,
+                                      editable=False)
+    short_code = models.CharField(_("short code"), max_length=8, db_index=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    whistle = models.CharField(_("whistle class"), max_length=16, choices=Whistle.choices,
+                               default=Whistle.ROUTINE)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="tickets")
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    # Where: a dwelling, a building or just a grid. `node` is the grid covering the location.
+    node = models.ForeignKey(GridNode, verbose_name=_("location grid"),
+                             on_delete=models.PROTECT, related_name="located_tickets")
+    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="tickets")
+    dwelling = models.ForeignKey(Dwelling, verbose_name=_("dwelling"), on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="tickets")
+    address = models.CharField(_("place"), max_length=200, blank=True)
+    # Who asked: a resident from the registry, or a caller with a name and phone.
+    resident = models.ForeignKey(Resident, verbose_name=_("reporter (resident)"),
+                                 on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="tickets")
+    reporter_name = models.CharField(_("reporter"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=20, blank=True,
+                                      validators=[phone_validator])
+    # Who owns it now: a node of the tree, or a department once whistled past the street.
+    owner = models.ForeignKey(GridNode, verbose_name=_("owner"), on_delete=models.PROTECT,
+                              related_name="owned_tickets")
+    department = models.ForeignKey(Department, verbose_name=_("department"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="tickets")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"),
+                                 on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_tickets")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.NEW, db_index=True)
+    stage_started_at = models.DateTimeField(_("stage started at"))
+    accept_due_at = models.DateTimeField(_("accept by"), null=True, blank=True)
+    contact_due_at = models.DateTimeField(_("contact by"), null=True, blank=True)
+    resolve_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    # When the deadline sweep must next look at this ticket (a warning, a deadline, the end of
+    # a grace period); null when nothing is pending. The sweep reads only rows due by this index.
+    next_check_at = models.DateTimeField(_("next deadline check"), null=True, blank=True,
+                                         db_index=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=16,
+                                    choices=Satisfaction.choices, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    returns_upheld = models.PositiveSmallIntegerField(_("returns upheld"), default=0)
+    returns_rejected = models.PositiveSmallIntegerField(_("returns rejected"), default=0)
+    extensions = models.PositiveSmallIntegerField(_("extensions granted"), default=0)
+    extension_requested_until = models.DateTimeField(_("extension requested until"),
+                                                     null=True, blank=True)
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"),
+                                    on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="duplicates")
+    external_number = models.CharField(_("external number"), max_length=40, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, blank=True)
+    idempotency_digest = models.CharField(max_length=64, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="created_tickets")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="tickets_owner_status"),
+            models.Index(fields=["status", "resolve_due_at"], name="tickets_status_due"),
+            models.Index(fields=["status", "accept_due_at"], name="tickets_status_accept"),
+            models.Index(fields=["-created_at", "-id"], name="tickets_keyset"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_number"],
+                                    condition=~Q(external_number=""),
+                                    name="tickets_external_number_unique"),
+            models.UniqueConstraint(fields=["idempotency_key"],
+                                    condition=~Q(idempotency_key=""),
+                                    name="tickets_idempotency_key_unique"),
+            models.CheckConstraint(condition=Q(status__in=Status.values),
+                                   name="tickets_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(merged_into__isnull=False),
+                name="tickets_merged_has_target"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    TRANSITION = "transition", _("Status changed")
+    COMMENT = "comment", _("Internal comment")
+    REPLY = "reply", _("Public reply")
+    PROGRESS = "progress", _("Progress")
+    REMINDER = "reminder", _("Reminder")
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's timeline. `public` lines are shown on the tracking page."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
+                               related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    action = models.CharField(_("action"), max_length=24, blank=True)
+    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices,
+                                   blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"),
+                              on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    public = models.BooleanField(_("shown to the resident"), default=False)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.action}"
+
+
+def ticket_photo_path(instance: "TicketPhoto", filename: str) -> str:
+    return unguessable_path("tickets", filename)
+
+
+class TicketPhoto(models.Model):
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
+                               related_name="photos")
+    event = models.ForeignKey(TicketEvent, verbose_name=_("event"), on_delete=models.CASCADE,
+                              null=True, blank=True, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=ticket_photo_path)
+    public = models.BooleanField(_("shown to the resident"), default=False)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket photo")
+        verbose_name_plural = _("ticket photos")
+
+    def __str__(self) -> str:
+        return str(_("Photo %(n)s") % {"n": self.pk})
+
+
+class ReminderStage(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    CONTACT = "contact", _("First contact")
+    RESOLVE = "resolve", _("Resolve")
+    FOLLOW_UP = "follow_up", _("Follow-up call")
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    ESCALATED = "escalated", _("Escalated automatically")
+
+
+class Reminder(models.Model):
+    """One reminder per (ticket, stage, kind, owner level): a sweep that runs twice sends nothing
+    twice, and an escalated ticket's new stage can be reminded afresh."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
+                               related_name="reminders")
+    stage = models.CharField(_("stage"), max_length=16, choices=ReminderStage.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "stage", "kind", "level"],
+                                    name="tickets_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} · {self.get_kind_display()}"
+
+
+class Notification(models.Model):
+    """The in-app inbox behind the bell."""
+
+    # No user: the message went to the owning node's group robot instead of an inbox.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="notifications")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
+                               null=True, blank=True, related_name="notifications")
+    text = models.CharField(_("text"), max_length=200)
+    # What caused it ("event:<id>" or "reminder:<id>") and for whom: a retried delivery task
+    # finds the row already there and sends nothing twice.
+    key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="tickets_inbox_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NodeWebhook(models.Model):
+    """A WeCom group robot (企业微信群机器人) that hears about the tickets a node owns."""
+
+    node = models.OneToOneField(GridNode, verbose_name=_("grid node"), on_delete=models.CASCADE,
+                                related_name="ticket_webhook")
+    url = models.URLField(_("robot webhook URL"), max_length=300)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("group robot webhook")
+        verbose_name_plural = _("group robot webhooks")
+
+    def __str__(self) -> str:
+        return str(self.node)

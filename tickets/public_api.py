@@ -1,0 +1,213 @@
+"""The public API (no login, no authentication classes, so no CSRF):
+
+- POST /api/v1/public/tickets/ with an Idempotency-Key header: 201 with the new ticket's
+  receipt; the same key and the same body again: 200 with the first ticket's receipt; the same
+  key with a different body: 422. Rate-limited per client IP and per phone number (429).
+- GET /api/v1/public/tickets/{token}/: what the tracking page shows, nothing personal.
+- POST /api/v1/public/tickets/lookup/ with {"code", "phone"}: the tracking link when the short
+  code was reported from that phone, otherwise 404. Rate-limited per client IP.
+- GET /api/v1/public/report-options/: the categories and places a report may name.
+
+Mounted by gridportal/urls.py with `path("api/v1/", include(public_api.urlpatterns))`.
+"""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridportal.api import service_errors
+
+from . import selectors, services
+from .forms_public import (
+    IDEMPOTENCY_KEY,
+    LOOKUP_MISMATCH,
+    LOOKUP_THROTTLED,
+    MAX_DESCRIPTION,
+    PHONE_ERROR,
+    REPORT_THROTTLED,
+    normalise_code,
+    normalise_phone,
+    report_places,
+    reportable_nodes,
+    ticket_by_code,
+)
+from .models import Category, Ticket
+from .services import IdempotencyMismatch
+from .throttles import LookupIPThrottle, refusal, report_throttles
+from .views.public import public_view
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="16 to 56 letters, digits, '-' or '_', new for every report. A retry with the "
+                "same key and body returns the first ticket.")
+
+
+class Unprocessable(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_mismatch"
+
+
+class PublicReportSerializer(serializers.Serializer):
+    reporter_name = serializers.CharField(max_length=50)
+    reporter_phone = serializers.CharField(max_length=20)
+    node = serializers.PrimaryKeyRelatedField(queryset=reportable_nodes())
+    address = serializers.CharField(max_length=200)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(active=True))
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=MAX_DESCRIPTION)
+
+    def validate_reporter_phone(self, value: str) -> str:
+        phone = normalise_phone(value)
+        if phone is None:
+            raise serializers.ValidationError(str(PHONE_ERROR))
+        return phone
+
+
+class ReceiptSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    short_code = serializers.CharField()
+    tracking_url = serializers.URLField()
+    token = serializers.CharField()
+
+
+class PublicEventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    action = serializers.CharField()
+    label = serializers.CharField()
+    note = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class PublicTicketSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    short_code = serializers.CharField()
+    category = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField()
+    is_open = serializers.BooleanField()
+    grid = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    events = PublicEventSerializer(many=True)
+
+
+class LookupSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12)
+    phone = serializers.CharField(max_length=20)
+
+    def validate_code(self, value: str) -> str:
+        return normalise_code(value)
+
+    def validate_phone(self, value: str) -> str:
+        phone = normalise_phone(value)
+        if phone is None:
+            raise serializers.ValidationError(str(PHONE_ERROR))
+        return phone
+
+
+def _tracking_url(request, ticket: Ticket) -> str:
+    return request.build_absolute_uri(reverse("public:track", args=[ticket.tracking_token]))
+
+
+def _no_store(response: Response) -> Response:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+
+class PublicTicketCreateView(_PublicView):
+    """Counted against the rate limits after validation, and only when the report is new: a
+    retry writes nothing."""
+
+    @extend_schema(request=PublicReportSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: ReceiptSerializer, 200: ReceiptSerializer})
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not IDEMPOTENCY_KEY.match(key):
+            raise ValidationError({"Idempotency-Key": [_(
+                "Send an Idempotency-Key header of 16 to 56 letters, digits, '-' or '_'.")]})
+        payload = PublicReportSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        retry = selectors.self_report_exists(key)
+        if not retry:
+            wait = refusal(report_throttles(data["reporter_phone"]), request, self)
+            if wait is not None:
+                raise Throttled(wait=wait, detail=str(REPORT_THROTTLED))
+
+        def submit() -> Ticket:
+            try:
+                return services.ticket_self_report(key=key, **data)
+            except IdempotencyMismatch as mismatch:
+                raise Unprocessable(mismatch.messages[0]) from mismatch
+
+        ticket = service_errors(submit)
+        receipt = {"reference": ticket.reference, "short_code": ticket.short_code,
+                   "tracking_url": _tracking_url(request, ticket),
+                   "token": ticket.tracking_token}
+        return _no_store(Response(ReceiptSerializer(receipt).data,
+                                  status=status.HTTP_200_OK if retry else status.HTTP_201_CREATED))
+
+
+class PublicTicketDetailView(_PublicView):
+    @extend_schema(responses=PublicTicketSerializer)
+    def get(self, request, token: str):
+        ticket = selectors.public_ticket(token=token)
+        return _no_store(Response(PublicTicketSerializer(public_view(ticket)).data))
+
+
+class PublicTicketLookupView(_PublicView):
+    throttle_classes = [LookupIPThrottle]
+
+    def throttled(self, request, wait):
+        raise Throttled(wait=wait, detail=str(LOOKUP_THROTTLED))
+
+    @extend_schema(request=LookupSerializer, responses=inline_serializer(
+        "PublicLookupResult", {"reference": serializers.CharField(),
+                               "tracking_url": serializers.URLField(),
+                               "token": serializers.CharField()}))
+    def post(self, request):
+        payload = LookupSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket = ticket_by_code(**payload.validated_data)
+        if ticket is None:
+            raise NotFound(str(LOOKUP_MISMATCH))
+        return _no_store(Response({"reference": ticket.reference,
+                                   "tracking_url": _tracking_url(request, ticket),
+                                   "token": ticket.tracking_token}))
+
+
+class ReportOptionsView(_PublicView):
+    """Public data only: category names and the names of communities, hubs and grids."""
+
+    @extend_schema(responses=inline_serializer("PublicReportOptions", {
+        "categories": serializers.ListField(child=serializers.DictField()),
+        "places": serializers.ListField(child=serializers.DictField())}))
+    def get(self, request):
+        categories = [{"id": c.pk, "name": c.name}
+                      for c in Category.objects.filter(active=True)]
+        places = [{"id": node.pk, "name": node.name, "kind": node.kind,
+                   "community": community.name}
+                  for community, nodes in report_places() for node in (community, *nodes)]
+        return Response({"categories": categories, "places": places})
+
+
+urlpatterns = [
+    path("public/tickets/", PublicTicketCreateView.as_view(), name="public-ticket-create"),
+    path("public/tickets/lookup/", PublicTicketLookupView.as_view(),
+         name="public-ticket-lookup"),
+    path("public/tickets/<str:token>/", PublicTicketDetailView.as_view(),
+         name="public-ticket-detail"),
+    path("public/report-options/", ReportOptionsView.as_view(), name="public-report-options"),
+]

@@ -1,0 +1,508 @@
+"""Writes with rules for tickets: creation with routing and deadlines, and every transition."""
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridportal.uploads import check_photo
+from grids.models import Assignment, GridNode, NodeKind, Role
+from grids.selectors import roles_above, roles_covering, sees_everything
+from residents.models import Building, Dwelling, Resident
+
+from . import calendar
+from .models import (
+    Category,
+    Channel,
+    DeadlineUnit,
+    Department,
+    EventKind,
+    Satisfaction,
+    SLAPolicy,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+    Whistle,
+)
+from .workflow import ANYONE, OWNER, RETURN_REASONS, SUPERVISOR, SYSTEM, TRANSITIONS
+
+OWNER_ROLES = {Role.HEAD, Role.WORKER, Role.CENTER_STAFF, Role.PROPERTY_STAFF}
+SUPERVISOR_ROLES = {Role.HEAD, Role.CENTER_STAFF}
+SHORT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class TransitionConflict(ValidationError):
+    """The ticket is no longer in a status that allows the action (someone else acted first)."""
+
+
+# --- Routing and deadlines ------------------------------------------------------------------
+
+
+def location_node(*, node: GridNode | None, building: Building | None,
+                  dwelling: Dwelling | None) -> GridNode:
+    if dwelling is not None:
+        return dwelling.building.node
+    if building is not None:
+        return building.node
+    if node is None:
+        raise ValidationError({"node": _("Say where: a dwelling, a building or a grid.")})
+    return node
+
+
+def _has_role(node: GridNode, roles: set) -> bool:
+    return Assignment.objects.current().filter(node=node, role__in=roles,
+                                               user__is_active=True).exists()
+
+
+def route(*, location: GridNode, category: Category) -> GridNode:
+    """The owner of a new ticket: the lowest node covering the location that has an active worker,
+    unless the category routes to a role at a given kind of node (e.g. the hub's property staff)."""
+    chain = list(location.get_ancestors(ascending=True, include_self=True))
+    if category.route_to_kind and category.route_to_role:
+        for node in chain:
+            if node.kind == category.route_to_kind and _has_role(node, {category.route_to_role}):
+                return node
+    for node in chain:
+        if node.active and _has_role(node, {Role.WORKER}):
+            return node
+    for node in chain:  # nobody works below: the community center takes it
+        if node.kind in (NodeKind.COMMUNITY, NodeKind.STREET):
+            return node
+    return chain[-1]
+
+
+DEFAULT_POLICY = {"accept_hours": 24, "contact_hours": 48, "resolve_amount": 7,
+                  "resolve_unit": DeadlineUnit.WORKING_DAYS, "warn_percent": 75,
+                  "grace_hours": 24}
+
+
+def policy_for(*, whistle: str, node_kind: str) -> SLAPolicy:
+    policy = SLAPolicy.objects.filter(whistle=whistle, node_kind=node_kind).first()
+    return policy or SLAPolicy(whistle=whistle, node_kind=node_kind, **DEFAULT_POLICY)
+
+
+def _resolve_due(start: dt.datetime, policy: SLAPolicy) -> dt.datetime:
+    if policy.resolve_unit == DeadlineUnit.HOURS:
+        return start + dt.timedelta(hours=policy.resolve_amount)
+    return calendar.add_working_days(timezone.localtime(start), policy.resolve_amount)
+
+
+def _start_stage(ticket: Ticket, now: dt.datetime) -> None:
+    """Deadlines for the current owner, counted from now (a new stage after routing or
+    escalation)."""
+    policy = policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind)
+    ticket.stage_started_at = now
+    ticket.accept_due_at = now + dt.timedelta(hours=policy.accept_hours)
+    ticket.contact_due_at = now + dt.timedelta(hours=policy.contact_hours)
+    ticket.resolve_due_at = _resolve_due(now, policy)
+
+
+# --- Creation -------------------------------------------------------------------------------
+
+
+def _new_reference(now: dt.datetime) -> str:
+    return f"T{timezone.localtime(now):%y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(6))
+
+
+def request_digest(payload: dict[str, Any]) -> str:
+    """A fingerprint of a submission, to tell a retry from a different request with the same
+    idempotency key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class IdempotencyMismatch(ValidationError):
+    """The idempotency key was used before with a different request body."""
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User | None,
+    channel: str,
+    category: Category,
+    title: str,
+    description: str,
+    whistle: str = Whistle.ROUTINE,
+    node: GridNode | None = None,
+    building: Building | None = None,
+    dwelling: Dwelling | None = None,
+    address: str = "",
+    resident: Resident | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    external_number: str = "",
+    idempotency_key: str = "",
+    payload_for_digest: dict[str, Any] | None = None,
+) -> Ticket:
+    """Create a ticket owned by the node `route` picks, with its deadlines and a first event.
+
+    With an idempotency key, a retry of the same request returns the first ticket; the same key
+    with a different request raises IdempotencyMismatch.
+    """
+    digest = request_digest(payload_for_digest or {}) if idempotency_key else ""
+    if idempotency_key:
+        earlier = Ticket.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.idempotency_digest != digest:
+                raise IdempotencyMismatch(_("This request key was already used for a "
+                                            "different report."))
+            return earlier
+    location = location_node(node=node, building=building, dwelling=dwelling)
+    if actor is not None and not sees_everything(actor) and not roles_covering(actor, location):
+        raise PermissionDenied(_("That place is outside your area."))
+    now = timezone.now()
+    ticket = Ticket(
+        reference=_new_reference(now), tracking_token=secrets.token_urlsafe(32),
+        short_code=_short_code(), channel=channel, whistle=whistle, category=category,
+        title=title, description=description, node=location,
+        building=dwelling.building if dwelling else building, dwelling=dwelling,
+        address=address, resident=resident, reporter_name=reporter_name,
+        reporter_phone=reporter_phone, owner=route(location=location, category=category),
+        external_number=external_number, idempotency_key=idempotency_key,
+        idempotency_digest=digest, created_by=actor, stage_started_at=now,
+    )
+    _start_stage(ticket, now)
+    _schedule(ticket)
+    ticket.full_clean(exclude=["owner", "node", "category"])
+    try:
+        with transaction.atomic():
+            ticket.save()
+    except IntegrityError:
+        if idempotency_key:  # a concurrent retry won the race: answer as for a retry
+            return ticket_create(actor=actor, channel=channel, category=category, title=title,
+                                 description=description, idempotency_key=idempotency_key,
+                                 payload_for_digest=payload_for_digest, node=node,
+                                 building=building, dwelling=dwelling)
+        raise
+    event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.CREATED, actor=actor,
+                                       to_status=Status.NEW, public=True,
+                                       data={"owner": ticket.owner.name, "channel": channel})
+    _notify_on_commit(event)
+    return ticket
+
+
+# --- The public self-report page ----------------------------------------------------------
+
+# Self-report keys live in their own namespace, apart from keys an API client sends.
+SELF_REPORT_KEY_PREFIX = "public:"
+
+
+def _digest_payload(fields: dict[str, Any], photos: Sequence[UploadedFile]) -> dict[str, Any]:
+    payload = {name: getattr(value, "pk", value) for name, value in fields.items()}
+    payload["photos"] = [[photo.name, photo.size] for photo in photos]
+    return payload
+
+
+@transaction.atomic
+def ticket_self_report(*, key: str, node: GridNode, category: Category, title: str,
+                       description: str, address: str, reporter_name: str, reporter_phone: str,
+                       photos: Iterable[UploadedFile] = ()) -> Ticket:
+    """A self-report as a ticket routed from its grid; its photos are kept for staff only.
+
+    Raises services.IdempotencyMismatch when the key was used for a different report.
+    """
+    photos = list(photos)
+    fields: dict[str, Any] = {
+        "reporter_name": reporter_name, "reporter_phone": reporter_phone, "node": node,
+        "address": address, "category": category, "title": title, "description": description}
+    ticket = ticket_create(
+        actor=None, channel=Channel.SELF_REPORT, idempotency_key=SELF_REPORT_KEY_PREFIX + key,
+        payload_for_digest=_digest_payload(fields, photos), **fields)
+    if photos:
+        # The same key and the same body: a retry brings the same photos; keep them once.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not locked.photos.exists():
+            for photo in photos:
+                TicketPhoto.objects.create(ticket=locked, image=photo, public=False)
+    return ticket
+
+
+# --- Rights ---------------------------------------------------------------------------------
+
+
+def _is_owner_side(actor: User, ticket: Ticket) -> bool:
+    if ticket.department is not None:
+        return ticket.department.liaisons.filter(pk=actor.pk).exists()
+    return bool(roles_covering(actor, ticket.owner) & OWNER_ROLES)
+
+
+def _is_supervisor(actor: User, ticket: Ticket) -> bool:
+    owner = ticket.owner
+    if ticket.department_id is not None:
+        return bool(roles_covering(actor, owner) & SUPERVISOR_ROLES)
+    parent = owner.parent
+    return parent is not None and bool(roles_covering(actor, parent) & SUPERVISOR_ROLES)
+
+
+def _require_right(actor: User | None, who: str, ticket: Ticket) -> None:
+    if who == SYSTEM:
+        if actor is not None:
+            raise PermissionDenied(_("Only the deadline sweep does this."))
+        return
+    if actor is None or sees_everything(actor) or who == ANYONE:
+        return
+    allowed = (_is_owner_side(actor, ticket) if who == OWNER
+               else _is_supervisor(actor, ticket) if who == SUPERVISOR else False)
+    if not allowed:
+        raise PermissionDenied(_("You may not do this with this ticket."))
+
+
+# --- Transitions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_transition(*, ticket: Ticket, actor: User | None, action: str, note: str = "",
+                      **params: Any) -> Ticket:
+    """Run `action` on the ticket under a row lock: check the table and the actor's right, apply
+    it, write a timeline event, and enqueue notifications after the commit."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ValidationError({"action": _("Unknown action.")})
+    ticket = (Ticket.objects.select_for_update(of=("self",))
+              .select_related("owner", "department").get(pk=ticket.pk))
+    if ticket.status not in transition.sources:
+        raise TransitionConflict(
+            _("This ticket is now %(status)s, so it cannot be done any more. Reload the ticket.")
+            % {"status": ticket.get_status_display()}, code="conflict")
+    _require_right(actor, transition.who, ticket)
+    note = (note or "").strip()
+    photos = list(params.pop("photos", None) or [])
+    if transition.needs_note and not note:
+        raise ValidationError({"note": _("Write a note for this step.")})
+    now = timezone.now()
+    before = ticket.status
+    data = HANDLERS.get(action, _no_extra)(ticket, actor, now, note=note, **params) or {}
+    if transition.target is not None and action != "evaluate":
+        ticket.status = transition.target
+    if action == "evaluate":
+        ticket.status = data["to"]
+    _schedule(ticket)
+    ticket.save()
+    event = TicketEvent.objects.create(
+        ticket=ticket, kind=EventKind.TRANSITION if ticket.status != before else
+        (EventKind.REPLY if transition.public else EventKind.COMMENT if action == "comment"
+         else EventKind.PROGRESS),
+        action=action, from_status=before, to_status=ticket.status, actor=actor, note=note,
+        public=transition.public, data={k: v for k, v in data.items() if k != "to"})
+    for photo in photos:
+        check_photo(photo)
+        TicketPhoto.objects.create(ticket=ticket, event=event, image=photo,
+                                   public=transition.public)
+    _notify_on_commit(event)
+    return ticket
+
+
+@transaction.atomic
+def ticket_photo_add(*, ticket: Ticket, actor: User | None, photo, public: bool = False
+                     ) -> TicketPhoto:
+    """A photo taken at intake (not shown to the public unless a resolving step shares it)."""
+    check_photo(photo)
+    return TicketPhoto.objects.create(ticket=ticket, image=photo, public=public)
+
+
+def allowed_actions(*, ticket: Ticket, user: User) -> list[str]:
+    """The actions the user may run on the ticket now (for the buttons of a page)."""
+    if sees_everything(user):
+        owner = supervisor = True
+    elif ticket.department_id is not None:
+        owner, supervisor = _is_owner_side(user, ticket), _is_supervisor(user, ticket)
+    else:
+        here_or_above, above = roles_above(user, ticket.owner)
+        owner, supervisor = bool(here_or_above & OWNER_ROLES), bool(above & SUPERVISOR_ROLES)
+    rights = {OWNER: owner, SUPERVISOR: supervisor, ANYONE: True, SYSTEM: False}
+    return [name for name, transition in TRANSITIONS.items()
+            if ticket.status in transition.sources and rights[transition.who]]
+
+
+def _no_extra(ticket, actor, now, **params) -> dict:
+    return {}
+
+
+def _accept(ticket, actor, now, **params) -> dict:
+    ticket.accepted_at = now
+    if ticket.assignee_id is None and actor is not None:
+        ticket.assignee = actor
+    return {"on_time": bool(ticket.accept_due_at and now <= ticket.accept_due_at)}
+
+
+def _contact(ticket, actor, now, **params) -> dict:
+    ticket.contacted_at = ticket.contacted_at or now
+    return {}
+
+
+def _hold(ticket, actor, now, **params) -> dict:
+    ticket.paused_at = now
+    return {}
+
+
+def _resume(ticket, actor, now, **params) -> dict:
+    """The deadline clock stopped while the ticket waited for the resident."""
+    paused = now - (ticket.paused_at or now)
+    for name in ("accept_due_at", "contact_due_at", "resolve_due_at"):
+        if getattr(ticket, name):
+            setattr(ticket, name, getattr(ticket, name) + paused)
+    ticket.paused_at = None
+    return {"paused_seconds": int(paused.total_seconds())}
+
+
+def _resolve(ticket, actor, now, **params) -> dict:
+    ticket.resolved_at = now
+    return {"on_time": bool(ticket.resolve_due_at and now <= ticket.resolve_due_at)}
+
+
+def _reply(ticket, actor, now, **params) -> dict:
+    ticket.replied_at = now
+    return {}
+
+
+def _evaluate(ticket, actor, now, satisfaction: str = "", **params) -> dict:
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": _("Choose the resident's evaluation.")})
+    ticket.satisfaction = satisfaction
+    if satisfaction == Satisfaction.UNSATISFIED:  # unsatisfied reopens the work
+        ticket.resolved_at = None
+        return {"to": Status.IN_PROGRESS, "satisfaction": satisfaction}
+    ticket.closed_at = now
+    return {"to": Status.CLOSED, "satisfaction": satisfaction}
+
+
+def _follow_up(ticket, actor, now, **params) -> dict:
+    ticket.status = Status.FOLLOW_UP
+    return {}
+
+
+def _close_unevaluated(ticket, actor, now, **params) -> dict:
+    ticket.closed_at = now
+    return {}
+
+
+def _return(ticket, actor, now, reason: str = "", **params) -> dict:
+    if reason not in RETURN_REASONS:
+        raise ValidationError({"reason": _("Choose why the ticket is returned.")})
+    return {"reason": reason, "returned_by": ticket.owner.name}
+
+
+def _uphold_return(ticket, actor, now, target: GridNode | None = None, **params) -> dict:
+    if target is None:
+        raise ValidationError({"target": _("Choose where the ticket goes instead.")})
+    ticket.returns_upheld += 1
+    previous = ticket.owner.name
+    ticket.owner = target
+    ticket.assignee = None
+    _start_stage(ticket, now)
+    return {"from_owner": previous, "to_owner": target.name}
+
+
+def _reject_return(ticket, actor, now, **params) -> dict:
+    ticket.returns_rejected += 1  # counts against the returning grid
+    return {"owner": ticket.owner.name}
+
+
+def _request_extension(ticket, actor, now, until: dt.datetime | None = None, **params) -> dict:
+    if until is None or (ticket.resolve_due_at and until <= ticket.resolve_due_at):
+        raise ValidationError({"until": _("Ask for a date after the current deadline.")})
+    ticket.extension_requested_until = until
+    return {"until": until.isoformat()}
+
+
+def _approve_extension(ticket, actor, now, **params) -> dict:
+    if ticket.extension_requested_until is None:
+        raise ValidationError({"action": _("No extension has been requested.")})
+    ticket.resolve_due_at = ticket.extension_requested_until
+    ticket.extension_requested_until = None
+    ticket.extensions += 1
+    return {"until": ticket.resolve_due_at.isoformat()}
+
+
+def _refuse_extension(ticket, actor, now, **params) -> dict:
+    if ticket.extension_requested_until is None:
+        raise ValidationError({"action": _("No extension has been requested.")})
+    ticket.extension_requested_until = None
+    return {}
+
+
+def _escalate(ticket, actor, now, department: Department | None = None, **params) -> dict:
+    """Up one node; past the root of the tree, to a department summoned by a whistle."""
+    previous = ticket.department.name if ticket.department_id else ticket.owner.name
+    parent = ticket.owner.parent
+    if ticket.department_id is None and parent is not None:
+        ticket.owner = parent
+    elif department is not None:
+        ticket.department = department
+    else:
+        raise ValidationError({"department": _("Choose the department to whistle.")})
+    ticket.assignee = None
+    ticket.escalation_level += 1
+    ticket.paused_at = None
+    _start_stage(ticket, now)
+    to = ticket.department.name if ticket.department_id else ticket.owner.name
+    return {"from_owner": previous, "to_owner": to}
+
+
+def _assign(ticket, actor, now, assignee: User | None = None, **params) -> dict:
+    if assignee is None or not roles_covering(assignee, ticket.owner) and not any(
+            Assignment.objects.current().filter(
+                user=assignee, node__tree_id=ticket.owner.tree_id,
+                node__lft__gte=ticket.owner.lft, node__lft__lt=ticket.owner.rght)):
+        raise ValidationError({"assignee": _("Choose someone who works at this node.")})
+    ticket.assignee = assignee
+    return {"assignee": assignee.get_username()}
+
+
+def _merge(ticket, actor, now, into: Ticket | None = None, **params) -> dict:
+    if into is None or into.pk == ticket.pk or not into.is_open:
+        raise ValidationError({"into": _("Choose an open ticket to merge into.")})
+    ticket.merged_into = into
+    ticket.closed_at = now
+    return {"into": into.reference}
+
+
+def _reject(ticket, actor, now, **params) -> dict:
+    ticket.closed_at = now
+    return {}
+
+
+HANDLERS = {
+    "accept": _accept, "contact": _contact, "hold": _hold, "resume": _resume,
+    "resolve": _resolve, "reply": _reply, "evaluate": _evaluate, "follow_up": _follow_up,
+    "close_unevaluated": _close_unevaluated, "return": _return,
+    "uphold_return": _uphold_return, "reject_return": _reject_return,
+    "request_extension": _request_extension, "approve_extension": _approve_extension,
+    "refuse_extension": _refuse_extension, "escalate": _escalate, "auto_escalate": _escalate,
+    "assign": _assign, "merge": _merge, "reject": _reject,
+}
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+def _schedule(ticket: Ticket) -> None:
+    from .sweep import schedule  # the sweep module builds on this one
+
+    schedule(ticket)
+
+
+def _notify_on_commit(event: TicketEvent) -> None:
+    from .tasks import notify_task
+
+    transaction.on_commit(lambda: notify_task.delay(event.pk))
+
+
+def remind_on_commit(reminder_id: int) -> None:
+    from .tasks import deliver_reminder_task
+
+    transaction.on_commit(lambda: deliver_reminder_task.delay(reminder_id))

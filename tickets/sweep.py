@@ -1,0 +1,142 @@
+"""The deadline sweep: early warnings, overdue reminders, automatic escalation and closing
+tickets nobody evaluated.
+
+Each ticket carries `next_check_at`, the next moment something may be due. The sweep reads only
+tickets whose moment has come (by index, in batches), locks each one (skipping rows another
+sweep holds), records the reminders it owes as rows unique on (ticket, stage, kind, level), and
+only for rows it actually created does it notify, after the commit. Running it twice, or two
+sweeps at once, sends nothing twice.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import services
+from .models import Reminder, ReminderKind, ReminderStage, Status, Ticket
+
+BATCH = 200
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Due:
+    stage: str
+    kind: str
+    at: dt.datetime
+
+
+def _warn_at(start: dt.datetime, due: dt.datetime, percent: int) -> dt.datetime:
+    return start + (due - start) * percent / 100
+
+
+def moments(ticket: Ticket) -> list[Due]:
+    """Every reminder-worthy moment of the ticket's current stage, in no particular order."""
+    if ticket.status in (Status.REPLIED, Status.FOLLOW_UP) and ticket.replied_at:
+        days = settings.TICKET_EVALUATION_DAYS
+        close = Due(ReminderStage.RESOLVE, "close", ticket.replied_at + dt.timedelta(days=days))
+        if ticket.status == Status.FOLLOW_UP:
+            return [close]
+        # The resident is called back the day after the reply.
+        call_back = Due(ReminderStage.FOLLOW_UP, ReminderKind.DUE_SOON,
+                        ticket.replied_at + dt.timedelta(days=1))
+        return [call_back, close]
+    if ticket.paused_at is not None or ticket.status not in (
+            Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
+        return []
+    policy = services.policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind)
+    grace = dt.timedelta(hours=policy.grace_hours)
+    if ticket.status == Status.NEW:
+        stage, due = ReminderStage.ACCEPT, ticket.accept_due_at
+    else:
+        stage, due = ReminderStage.RESOLVE, ticket.resolve_due_at
+    if due is None:
+        return []
+    return [
+        Due(stage, ReminderKind.DUE_SOON,
+            _warn_at(ticket.stage_started_at, due, policy.warn_percent)),
+        Due(stage, ReminderKind.OVERDUE, due),
+        Due(stage, ReminderKind.ESCALATED, due + grace),
+    ]
+
+
+def schedule(ticket: Ticket) -> None:
+    """Set `next_check_at` to the earliest moment not yet handled (call before saving)."""
+    done = set(Reminder.objects.filter(ticket=ticket, level=ticket.escalation_level)
+               .values_list("stage", "kind")) if ticket.pk else set()
+    pending = [due.at for due in moments(ticket) if (due.stage, due.kind) not in done]
+    ticket.next_check_at = min(pending) if pending else None
+
+
+def check_ticket(ticket_id: int, now: dt.datetime) -> list[str]:
+    """Handle what is due on one ticket; return what was done (for the log and the tests)."""
+    done: list[str] = []
+    with transaction.atomic():
+        ticket = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                  .select_related("owner").filter(pk=ticket_id).first())
+        if ticket is None or ticket.next_check_at is None or ticket.next_check_at > now:
+            return done
+        for due in sorted(moments(ticket), key=lambda d: d.at):
+            if due.at > now:
+                break
+            if due.kind == "close":
+                services.ticket_transition(ticket=ticket, actor=None,
+                                           action="close_unevaluated")
+                return ["closed"]
+            reminder = _record(ticket, due)
+            if reminder is None:
+                continue
+            done.append(f"{due.stage}:{due.kind}")
+            if due.kind == ReminderKind.ESCALATED:
+                if not _can_climb(ticket):
+                    # Already at the top of the tree or with a department: nobody to escalate
+                    # to automatically; the overdue reminders have told its people.
+                    continue
+                services.ticket_transition(ticket=ticket, actor=None, action="auto_escalate",
+                                           note="")
+                return done
+            services.remind_on_commit(reminder.pk)
+        ticket.refresh_from_db()
+        schedule(ticket)
+        Ticket.objects.filter(pk=ticket.pk).update(next_check_at=ticket.next_check_at)
+    return done
+
+
+def _can_climb(ticket: Ticket) -> bool:
+    return ticket.department_id is None and ticket.owner.parent_id is not None
+
+
+def _record(ticket: Ticket, due: Due) -> Reminder | None:
+    """Create the reminder row; None when it already exists (it was handled before)."""
+    try:
+        with transaction.atomic():
+            return Reminder.objects.create(ticket=ticket, stage=due.stage, kind=due.kind,
+                                           level=ticket.escalation_level)
+    except IntegrityError:
+        return None
+
+
+def sweep(now: dt.datetime | None = None, batch: int = BATCH) -> dict[str, int]:
+    """Handle every ticket whose next check has come, in batches of ids read by index."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    last_id = 0
+    while True:
+        ids = list(Ticket.objects.filter(next_check_at__lte=now, pk__gt=last_id)
+                   .order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return counts
+        for ticket_id in ids:
+            try:
+                handled = check_ticket(ticket_id, now)
+            except Exception:  # one broken ticket must not stop the sweep for all the others
+                logger.exception("Deadline sweep failed on ticket %s", ticket_id)
+                counts["failed"] = counts.get("failed", 0) + 1
+                continue
+            for item in handled:
+                counts[item] = counts.get(item, 0) + 1
+        last_id = ids[-1]

@@ -1,0 +1,90 @@
+"""Rate limits for the pages and API that need no login: reports per client IP and per phone
+number, look-ups per client IP.
+
+DRF's SimpleRateThrottle does the counting in the default cache. The API views use these classes
+the usual way; the HTML views call `refusal` (the same classes, the same cache keys), so a form
+and an API client from one address share one allowance.
+
+The rates below are the defaults; REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] may override one by
+its scope name. The client IP is DRF's: set REST_FRAMEWORK["NUM_PROXIES"] to the number of
+trusted proxies in front of the portal, or a client can pick its address with X-Forwarded-For.
+"""
+
+import ipaddress
+
+from django.utils.crypto import salted_hmac
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+REPORTS_PER_PHONE = "5/hour"
+REPORTS_PER_IP = "20/hour"
+LOOKUPS_PER_IP = "20/hour"
+
+
+def client_ident(throttle: BaseThrottle, request) -> str:
+    """The client address DRF sees; an IPv6 client counts by its /64 (one household's
+    network), since it can pick any address inside it."""
+    ident = throttle.get_ident(request) or ""
+    try:
+        address = ipaddress.ip_address(ident)
+    except ValueError:
+        return ident
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+class _PublicRateThrottle(SimpleRateThrottle):
+    default_rate = ""
+
+    def get_rate(self) -> str:
+        # Read at use, not at import, so that a settings change (or a test) takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
+
+
+class ReportIPThrottle(_PublicRateThrottle):
+    scope = "public_report_ip"
+    default_rate = REPORTS_PER_IP
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_ident(self, request)}
+
+
+class ReportPhoneThrottle(_PublicRateThrottle):
+    """Keyed on the normalised phone number, as a keyed hash: no phone number in the cache."""
+
+    scope = "public_report_phone"
+    default_rate = REPORTS_PER_PHONE
+
+    def __init__(self, phone: str = "") -> None:
+        super().__init__()
+        self.phone = phone
+
+    def get_cache_key(self, request, view) -> str | None:
+        phone = self.phone or getattr(view, "throttle_phone", "")
+        if not phone:
+            return None
+        ident = salted_hmac("tickets.throttles.phone", phone).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class LookupIPThrottle(_PublicRateThrottle):
+    scope = "public_lookup_ip"
+    default_rate = LOOKUPS_PER_IP
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_ident(self, request)}
+
+
+def report_throttles(phone: str) -> list[SimpleRateThrottle]:
+    return [ReportIPThrottle(), ReportPhoneThrottle(phone)]
+
+
+def refusal(throttles: list[SimpleRateThrottle], request, view=None) -> float | None:
+    """Count the request against every throttle; None when all allow it, otherwise the seconds
+    to wait (DRF's estimate, at least one)."""
+    waits = [throttle.wait() for throttle in throttles
+             if not throttle.allow_request(request, view)]
+    if not waits:
+        return None
+    return max(1.0, *(wait or 0.0 for wait in waits))

@@ -1,0 +1,177 @@
+"""The staff desk: the queue, entering a ticket, the ticket page with its timeline and actions,
+scoped photos and the inbox."""
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from gridportal.forms import add_service_errors
+from grids.selectors import visible_nodes
+from residents import selectors as registry
+
+from .. import selectors, services, work_orders
+from ..forms import ActionForm, QueueFilterForm, TicketForm, WorkOrderImportForm
+from ..models import Notification, Ticket
+from ..workflow import TRANSITIONS
+
+PAGE_SIZE = 50
+User = get_user_model()
+
+
+def _keyset_page(tickets, before: str | None):
+    """Newest first, PAGE_SIZE at a time, continued by the last id seen: no page counts the
+    whole table."""
+    if before and before.isdigit():
+        tickets = tickets.filter(pk__lt=int(before))
+    rows = list(tickets.order_by("-id")[:PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None, nodes=visible_nodes(request.user))
+    filters = form.selector_filters() if form.is_valid() else {}
+    tickets = selectors.ticket_list_for(user=request.user, **filters)
+    rows, next_before = _keyset_page(tickets, request.GET.get("before"))
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(request, "tickets/queue.html", {
+        "form": form, "tickets": rows, "next_before": next_before, "query": query.urlencode(),
+        "now": timezone.now(),
+    })
+
+
+@login_required
+def ticket_create(request: HttpRequest) -> HttpResponse:
+    form = TicketForm(request.POST or None, request.FILES or None,
+                      nodes=visible_nodes(request.user),
+                      buildings=registry.building_list_for(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        photos = data.pop("photos")
+        try:
+            ticket = services.ticket_create(actor=request.user, **data)
+            for photo in photos:
+                services.ticket_photo_add(ticket=ticket, actor=request.user, photo=photo)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Ticket %(ref)s created and sent to %(owner)s.") % {
+                "ref": ticket.reference, "owner": ticket.owner.name})
+            return redirect("tickets:detail", ticket.pk)
+    return render(request, "tickets/ticket_form.html", {"form": form})
+
+
+def ticket_context(request: HttpRequest, ticket: Ticket) -> dict:
+    actions = services.allowed_actions(ticket=ticket, user=request.user)
+    return {
+        "ticket": ticket,
+        "events": selectors.events_for(ticket=ticket),
+        "photos": ticket.photos.all(),
+        "actions": [(name, TRANSITIONS[name]) for name in actions],
+        "action_names": set(actions),
+        "now": timezone.now(),
+        "return_reasons": ActionForm.base_fields["reason"].choices[1:],
+        "satisfactions": ActionForm.base_fields["satisfaction"].choices[1:],
+        "departments": ActionForm.base_fields["department"].queryset,
+        "route_targets": visible_nodes(request.user).filter(active=True).order_by("tree_id",
+                                                                                   "lft"),
+        "people": User.objects.filter(
+            assignments__node__tree_id=ticket.owner.tree_id,
+            assignments__node__lft__gte=ticket.owner.lft,
+            assignments__node__lft__lt=ticket.owner.rght,
+            is_active=True).distinct().order_by("username"),
+    }
+
+
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get_for(user=request.user, pk=pk)
+    return render(request, "tickets/ticket_detail.html", ticket_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run one transition from a page's action form, then go back to that page."""
+    ticket = selectors.ticket_get_for(user=request.user, pk=pk)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    form = ActionForm(request.POST, request.FILES, nodes=visible_nodes(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Check the fields of this step: %(errors)s") % {
+            "errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
+        return redirect(back or "tickets:detail", *([] if back else [ticket.pk]))
+    try:
+        services.ticket_transition(ticket=ticket, actor=request.user,
+                                   **_action_params(request, form))
+    except services.TransitionConflict as conflict:
+        messages.warning(request, conflict.messages[0])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionDenied as denied:
+        messages.error(request, str(denied))
+    else:
+        label = TRANSITIONS[form.cleaned_data["action"]].label
+        messages.success(request, _("Done: %(step)s.") % {"step": label})
+    return redirect(back or "tickets:detail", *([] if back else [ticket.pk]))
+
+
+def _action_params(request: HttpRequest, form: ActionForm) -> dict:
+    data = form.cleaned_data
+    params = {"action": data["action"], "note": data["note"], "photos": data["photos"]}
+    for name in ("satisfaction", "reason", "until", "target", "department"):
+        if data.get(name):
+            params[name] = data[name]
+    if data.get("assignee"):
+        params["assignee"] = User.objects.filter(pk=data["assignee"], is_active=True).first()
+    if data.get("into"):
+        params["into"] = selectors.ticket_list_for(user=request.user).filter(
+            reference__iexact=data["into"].strip()).first()
+    return params
+
+
+@login_required
+@cache_control(private=True, max_age=300)
+def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+    photo = selectors.ticket_photo_get_for(user=request.user, ticket_pk=pk, photo_pk=photo_pk)
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    return FileResponse(photo.image.open("rb"), content_type=content_type)
+
+
+@login_required
+def work_order_import(request: HttpRequest) -> HttpResponse:
+    """Upload 12345 work orders: checked first (nothing written while any row is wrong), then
+    imported; re-importing updates the same tickets."""
+    form = WorkOrderImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = work_orders.import_work_orders(actor=request.user, file=upload,
+                                                filename=upload.name,
+                                                dry_run=form.cleaned_data["dry_run"])
+        if report.ok and not form.cleaned_data["dry_run"]:
+            messages.success(request, _("Imported: %(created)d new, %(updated)d updated, "
+                                        "%(unchanged)d unchanged.") % vars(report))
+    return render(request, "tickets/work_order_import.html", {"form": form, "report": report,
+                                                              "headers": work_orders.HEADERS})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = Notification.objects.filter(user=request.user).select_related("ticket")
+    if request.method == "POST":
+        notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("tickets:inbox")
+    return render(request, "tickets/inbox.html", {"notifications": notifications[:100]})
