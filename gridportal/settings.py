@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
     "tickets-sweep-every-minute": {
         "task": "tickets.tasks.sweep_task",
         "schedule": timedelta(minutes=1),
+    },
+    "committees-cadence-every-morning": {
+        "task": "committees.tasks.cadence_sweep_task",
+        "schedule": crontab(hour=8, minute=0),
     },
     "grids-check-tree-nightly": {
         "task": "grids.tasks.check_tree_task",

@@ -11,6 +11,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 
+from committees import api as committees_api
+from committees.urls import public_urlpatterns as committee_public_urlpatterns
 from grids import api as grids_api
 from residents import api as residents_api
 from tickets import api as tickets_api
@@ -39,6 +41,7 @@ router.register("assignments", grids_api.AssignmentViewSet, basename="assignment
 router.register("service-points", grids_api.ServicePointViewSet, basename="service-point")
 residents_api.register(router)
 tickets_api.register(router)
+committees_api.register(router)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -46,6 +49,8 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("residents/", include("residents.urls")),
     path("tickets/", include("tickets.urls")),
+    path("committees/", include("committees.urls")),
+    path("", include((committee_public_urlpatterns, "committees"), namespace="board")),
     path("", include((public_urlpatterns, "tickets"), namespace="public")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),

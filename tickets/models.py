@@ -23,6 +23,7 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in at a service point")
     PATROL = "patrol", _("Grid worker's patrol")
     REFERRAL = "referral", _("Referral notice (网格抄告)")
+    COMMITTEE = "committee", _("Committee decision (议事决定)")
 
 
 class Whistle(models.TextChoices):

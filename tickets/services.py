@@ -147,8 +147,12 @@ def ticket_create(
     external_number: str = "",
     idempotency_key: str = "",
     payload_for_digest: dict[str, Any] | None = None,
+    owner: GridNode | None = None,
+    resolve_by: dt.datetime | None = None,
 ) -> Ticket:
-    """Create a ticket owned by the node `route` picks, with its deadlines and a first event.
+    """Create a ticket owned by the node `route` picks (or `owner`, when someone with the right
+    decided it, such as a committee meeting), with its deadlines and a first event. `resolve_by`
+    replaces the policy's resolution deadline.
 
     With an idempotency key, a retry of the same request returns the first ticket; the same key
     with a different request raises IdempotencyMismatch.
@@ -171,11 +175,16 @@ def ticket_create(
         title=title, description=description, node=location,
         building=dwelling.building if dwelling else building, dwelling=dwelling,
         address=address, resident=resident, reporter_name=reporter_name,
-        reporter_phone=reporter_phone, owner=route(location=location, category=category),
+        reporter_phone=reporter_phone,
+        owner=owner if owner is not None else route(location=location, category=category),
         external_number=external_number, idempotency_key=idempotency_key,
         idempotency_digest=digest, created_by=actor, stage_started_at=now,
     )
     _start_stage(ticket, now)
+    if resolve_by is not None:
+        if resolve_by <= now:
+            raise ValidationError({"resolve_by": _("The deadline must be in the future.")})
+        ticket.resolve_due_at = resolve_by
     _schedule(ticket)
     ticket.full_clean(exclude=["owner", "node", "category"])
     try:

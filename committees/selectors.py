@@ -1,0 +1,375 @@
+"""Reads with rules for committees, partner units, the three lists and activities.
+
+Scoping is by community: a user sees what belongs to every community node that contains one of
+their assignments (a grid worker sees their own community's committees) or lies inside one (a
+street's staff see all its communities). Admins see all. Anything else answers 404.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.utils import timezone
+
+from grids.models import Assignment, GridNode, NodeKind, Role
+from grids.selectors import User, sees_everything
+from tickets.models import Ticket
+from tickets.selectors import ticket_list_for
+from tickets.workflow import OPEN
+
+from .models import (
+    Activity,
+    Charter,
+    Committee,
+    Decision,
+    Match,
+    MatchStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Member,
+    PartnerUnit,
+    Position,
+    Resource,
+    ServiceHours,
+    ServiceItem,
+    Volunteer,
+    VolunteerTeam,
+)
+
+# Who may write (record meetings, keep the lists): center staff and grid heads at the community
+# or above it; a committee's director and deputies may also record that committee's meetings.
+MANAGER_ROLES = {Role.CENTER_STAFF, Role.HEAD}
+
+
+def _current_assignment_nodes(user: User):
+    return (Assignment.objects.current()
+            .filter(user_id=user.pk, node__active=True)
+            .values_list("node__tree_id", "node__lft", "node__rght", "role"))
+
+
+def community_ids_for(user: User) -> list[int] | None:
+    """The communities the user works in (None: all of them). Two small queries."""
+    if sees_everything(user):
+        return None
+    if not (user.is_authenticated and user.is_active):
+        return []
+    ranges = list(_current_assignment_nodes(user))
+    if not ranges:
+        return []
+    trees = {tree_id for tree_id, *_ in ranges}
+    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY, tree_id__in=trees)
+    visible = []
+    for pk, tree_id, lft, rght in communities.values_list("pk", "tree_id", "lft", "rght"):
+        for a_tree, a_lft, a_rght, _role in ranges:
+            if a_tree == tree_id and (lft <= a_lft < rght or a_lft <= lft < a_rght):
+                visible.append(pk)
+                break
+    return visible
+
+
+def managed_community_ids(user: User) -> list[int] | None:
+    """The communities where the user may keep the records (None: all of them)."""
+    if sees_everything(user):
+        return None
+    if not (user.is_authenticated and user.is_active):
+        return []
+    ranges = [row for row in _current_assignment_nodes(user) if row[3] in MANAGER_ROLES]
+    if not ranges:
+        return []
+    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY,
+                                          tree_id__in={row[0] for row in ranges})
+    return [pk for pk, tree_id, lft, rght in communities.values_list("pk", "tree_id", "lft",
+                                                                      "rght")
+            if any(a_tree == tree_id and a_lft <= lft < a_rght
+                   for a_tree, a_lft, a_rght, _role in ranges)]
+
+
+def can_manage(user: User, community_id: int) -> bool:
+    ids = managed_community_ids(user)
+    return ids is None or community_id in ids
+
+
+def can_record_meetings(user: User, committee: Committee) -> bool:
+    """Managers of the community, and the committee's current director and deputies."""
+    if can_manage(user, committee.community_id):
+        return True
+    today = timezone.localdate()
+    return committee.members.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today), user_id=int(user.pk or 0),
+        starts_on__lte=today,
+        position__in=[Position.DIRECTOR, Position.DEPUTY]).exists()
+
+
+def _in_communities(queryset: QuerySet, user: User, field: str = "community_id") -> QuerySet:
+    ids = community_ids_for(user)
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+
+
+def community_list_for(*, user: User) -> QuerySet[GridNode]:
+    return _in_communities(GridNode.objects.filter(kind=NodeKind.COMMUNITY), user, "pk")
+
+
+def _get(queryset: QuerySet, pk):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- Committees -----------------------------------------------------------------------------
+
+
+def current_members_q(day: dt.date | None = None) -> Q:
+    day = day or timezone.localdate()
+    return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+def committee_list_for(*, user: User, community: int | None = None,
+                       active: bool | None = True) -> QuerySet[Committee]:
+    committees = _in_communities(Committee.objects.all(), user)
+    if community:
+        committees = committees.filter(community_id=community)
+    if active is not None:
+        committees = committees.filter(active=active)
+    today = timezone.localdate()
+    return committees.select_related("community").annotate(
+        last_joint_meeting=Max("meetings__held_on", filter=Q(
+            meetings__kind=MeetingKind.JOINT, meetings__status=MeetingStatus.HELD)),
+        member_count=Count("members", filter=Q(members__starts_on__lte=today)
+                           & (Q(members__ends_on__isnull=True)
+                              | Q(members__ends_on__gte=today)), distinct=True),
+    )
+
+
+def committee_get_for(*, user: User, pk) -> Committee:
+    return _get(committee_list_for(user=user, active=None), pk)
+
+
+def next_joint_meeting_due(committee: Committee, last_held: dt.date | None) -> dt.date:
+    """The date by which the next joint meeting is due: the cadence counted from the last held
+    joint meeting, or from the day the committee was set up."""
+    start = last_held or timezone.localdate(committee.created_at)
+    month = start.month - 1 + committee.cadence_months
+    year, month = start.year + month // 12, month % 12 + 1
+    day = min(start.day, _days_in_month(year, month))
+    return dt.date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
+
+
+def member_list(*, committee: Committee, current_only: bool = False) -> QuerySet[Member]:
+    members = committee.members.select_related("user", "resident")
+    if current_only:
+        members = members.filter(current_members_q())
+    return members.order_by("ends_on", "position", "starts_on", "pk")
+
+
+def charter_in_force(committee: Committee) -> Charter | None:
+    return committee.charters.order_by("-adopted_on", "-version").first()
+
+
+# --- Meetings and decisions -----------------------------------------------------------------
+
+
+def meeting_list_for(*, user: User, committee: int | None = None, kind: str = "",
+                     status: str = "", year: int | None = None) -> QuerySet[Meeting]:
+    meetings = _in_communities(Meeting.objects.all(), user, "committee__community_id")
+    filters = {"committee_id": committee, "kind": kind, "status": status, "held_on__year": year}
+    meetings = meetings.filter(**{key: value for key, value in filters.items() if value})
+    return meetings.select_related("committee", "committee__community").annotate(
+        decision_count=Count("decisions", distinct=True),
+        open_decision_count=Count("decisions", filter=Q(decisions__ticket__status__in=OPEN),
+                                  distinct=True),
+    )
+
+
+def meeting_get_for(*, user: User, pk) -> Meeting:
+    return _get(meeting_list_for(user=user), pk)
+
+
+def decisions_of(meeting: Meeting) -> QuerySet[Decision]:
+    return meeting.decisions.select_related("owner", "ticket", "ticket__owner")
+
+
+def open_decisions(*, committee: Committee) -> QuerySet[Decision]:
+    """Decisions whose tickets are still open: the committee's work not yet done."""
+    return (Decision.objects.filter(meeting__committee=committee, ticket__status__in=OPEN)
+            .select_related("meeting", "owner", "ticket", "ticket__owner")
+            .order_by("ticket__resolve_due_at", "pk"))
+
+
+def attendance_rows(meeting: Meeting) -> list[tuple[Member, bool | None]]:
+    """Every member serving on the meeting day (and anyone recorded), with their attendance:
+    True present, False absent, None not yet recorded."""
+    recorded = {row.member_id: row.present for row in meeting.attendance.all()}
+    members = (meeting.committee.members.filter(current_members_q(meeting.held_on)
+                                                | Q(pk__in=list(recorded)))
+               .select_related("user", "resident").order_by("position", "starts_on", "pk"))
+    return [(member, recorded.get(member.pk)) for member in members]
+
+
+# --- Partner units and the three lists ------------------------------------------------------
+
+
+def partner_list_for(*, user: User, community: int | None = None,
+                     active: bool | None = True) -> QuerySet[PartnerUnit]:
+    partners = _in_communities(PartnerUnit.objects.all(), user)
+    if community:
+        partners = partners.filter(community_id=community)
+    if active is not None:
+        partners = partners.filter(active=active)
+    return partners.select_related("community").annotate(
+        resource_count=Count("resources", distinct=True))
+
+
+def partner_get_for(*, user: User, pk) -> PartnerUnit:
+    return _get(partner_list_for(user=user, active=None), pk)
+
+
+def resource_list_for(*, user: User, community: int | None = None,
+                      available: bool | None = None) -> QuerySet[Resource]:
+    resources = _in_communities(Resource.objects.all(), user, "partner__community_id")
+    if community:
+        resources = resources.filter(partner__community_id=community)
+    if available is not None:
+        resources = resources.filter(available=available, partner__active=True)
+    return resources.select_related("partner")
+
+
+def resource_get_for(*, user: User, pk) -> Resource:
+    return _get(resource_list_for(user=user), pk)
+
+
+def service_list_for(*, user: User, community: int | None = None,
+                     active: bool | None = None) -> QuerySet[ServiceItem]:
+    services = _in_communities(ServiceItem.objects.all(), user)
+    if community:
+        services = services.filter(community_id=community)
+    if active is not None:
+        services = services.filter(active=active)
+    return services.select_related("community", "service_point")
+
+
+def service_get_for(*, user: User, pk) -> ServiceItem:
+    return _get(service_list_for(user=user), pk)
+
+
+def need_list_for(*, user: User, open_only: bool = True) -> QuerySet[Ticket]:
+    """Residents' needs and micro-wishes: tickets of a wish category the user may see, each with
+    its live match (if any) prefetched."""
+    needs = ticket_list_for(user=user).filter(category__is_wish=True)
+    if open_only:
+        needs = needs.filter(status__in=OPEN)
+    live = Match.objects.exclude(status=MatchStatus.CANCELLED).select_related(
+        "service", "resource", "resource__partner")
+    return needs.prefetch_related(Prefetch("matches", queryset=live, to_attr="live_matches"))
+
+
+def need_get_for(*, user: User, pk) -> Ticket:
+    return _get(need_list_for(user=user, open_only=False), pk)
+
+
+def match_list_for(*, user: User, status: str = "") -> QuerySet[Match]:
+    ids = community_ids_for(user)
+    matches = Match.objects.all()
+    if ids is not None:
+        matches = matches.filter(Q(service__community_id__in=ids)
+                                 | Q(resource__partner__community_id__in=ids))
+    if status:
+        matches = matches.filter(status=status)
+    return matches.select_related("need", "need__owner", "need__category", "service",
+                                  "resource", "resource__partner")
+
+
+def match_get_for(*, user: User, pk) -> Match:
+    return _get(match_list_for(user=user), pk)
+
+
+@dataclass
+class PublicBoard:
+    community: GridNode
+    needs: list[Ticket]
+    services: list[ServiceItem]
+    resources: list[Resource]
+
+
+def public_board(*, community_code: str) -> PublicBoard:
+    """The three lists as published to residents (公示): no names, phones or addresses of
+    residents; a need shows only what was asked, its grid and its status."""
+    try:
+        community = GridNode.objects.get(kind=NodeKind.COMMUNITY, code=community_code,
+                                         active=True)
+    except GridNode.DoesNotExist:
+        raise Http404 from None
+    within = Q(node__tree_id=community.tree_id, node__lft__gte=community.lft,
+               node__lft__lt=community.rght)
+    needs = (Ticket.objects.filter(within, category__is_wish=True)
+             .exclude(status__in=["merged", "rejected"])
+             .select_related("owner", "category").only(
+                 "pk", "title", "status", "created_at", "owner__name", "category__name")
+             .order_by("-created_at")[:100])
+    services = (ServiceItem.objects.filter(community=community, active=True)
+                .select_related("service_point"))
+    resources = (Resource.objects.filter(partner__community=community, partner__active=True,
+                                         available=True, public=True)
+                 .select_related("partner"))
+    return PublicBoard(community, list(needs), list(services), list(resources))
+
+
+# --- Activities and volunteers ----------------------------------------------------------------
+
+
+def activity_list_for(*, user: User, community: int | None = None, year: int | None = None,
+                      theme: str = "") -> QuerySet[Activity]:
+    activities = _in_communities(Activity.objects.all(), user)
+    filters = {"community_id": community, "held_on__year": year, "theme": theme}
+    activities = activities.filter(**{key: value for key, value in filters.items() if value})
+    return activities.select_related("community", "committee", "partner", "team").annotate(
+        photo_count=Count("photos", distinct=True))
+
+
+def activity_get_for(*, user: User, pk) -> Activity:
+    return _get(activity_list_for(user=user), pk)
+
+
+def activity_totals(activities: QuerySet[Activity]) -> list[dict]:
+    """Per year: the number of activities and participants, newest year first (one query)."""
+    return list(activities.order_by().annotate(year=ExtractYear("held_on"))  # type: ignore[arg-type]
+                .values("year").annotate(activities=Count("pk", distinct=True),
+                                         participants=Sum("participants"))
+                .order_by("-year"))
+
+
+def activity_theme_totals(activities: QuerySet[Activity]) -> list[dict]:
+    return list(activities.order_by().values("theme").annotate(  # type: ignore[arg-type]
+        activities=Count("pk", distinct=True), participants=Sum("participants"))
+        .order_by("-activities"))
+
+
+def team_list_for(*, user: User, community: int | None = None) -> QuerySet[VolunteerTeam]:
+    teams = _in_communities(VolunteerTeam.objects.filter(active=True), user)
+    if community:
+        teams = teams.filter(community_id=community)
+    hours = ServiceHours.objects.filter(volunteer__team=OuterRef("pk")).order_by().values(
+        "volunteer__team").annotate(total=Sum("hours")).values("total")
+    return teams.select_related("community").annotate(
+        volunteer_count=Count("volunteers", distinct=True),
+        party_member_count=Count("volunteers", filter=Q(volunteers__party_member=True),
+                                 distinct=True),
+        total_hours=Subquery(hours))
+
+
+def team_get_for(*, user: User, pk) -> VolunteerTeam:
+    return _get(team_list_for(user=user), pk)
+
+
+def volunteers_of(team: VolunteerTeam) -> QuerySet[Volunteer]:
+    return team.volunteers.select_related("resident", "user").annotate(
+        total_hours=Sum("hours__hours"))
+
