@@ -141,7 +141,7 @@ def committee_list_for(*, user: User, community: int | None = None,
         member_count=Count("members", filter=Q(members__starts_on__lte=today)
                            & (Q(members__ends_on__isnull=True)
                               | Q(members__ends_on__gte=today)), distinct=True),
-    )
+    ).order_by("community_id", "kind", "name")
 
 
 def committee_get_for(*, user: User, pk) -> Committee:
@@ -186,7 +186,7 @@ def meeting_list_for(*, user: User, committee: int | None = None, kind: str = ""
         decision_count=Count("decisions", distinct=True),
         open_decision_count=Count("decisions", filter=Q(decisions__ticket__status__in=OPEN),
                                   distinct=True),
-    )
+    ).order_by("-held_on", "-pk")
 
 
 def meeting_get_for(*, user: User, pk) -> Meeting:
@@ -225,7 +225,7 @@ def partner_list_for(*, user: User, community: int | None = None,
     if active is not None:
         partners = partners.filter(active=active)
     return partners.select_related("community").annotate(
-        resource_count=Count("resources", distinct=True))
+        resource_count=Count("resources", distinct=True)).order_by("community_id", "name")
 
 
 def partner_get_for(*, user: User, pk) -> PartnerUnit:
@@ -331,23 +331,28 @@ def activity_list_for(*, user: User, community: int | None = None, year: int | N
     filters = {"community_id": community, "held_on__year": year, "theme": theme}
     activities = activities.filter(**{key: value for key, value in filters.items() if value})
     return activities.select_related("community", "committee", "partner", "team").annotate(
-        photo_count=Count("photos", distinct=True))
+        photo_count=Count("photos", distinct=True)).order_by("-held_on", "-pk")
 
 
 def activity_get_for(*, user: User, pk) -> Activity:
     return _get(activity_list_for(user=user), pk)
 
 
+def _plain(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """The same activities without joined annotations, which would repeat rows in a sum."""
+    return Activity.objects.filter(pk__in=activities.order_by().values("pk"))
+
+
 def activity_totals(activities: QuerySet[Activity]) -> list[dict]:
     """Per year: the number of activities and participants, newest year first (one query)."""
-    return list(activities.order_by().annotate(year=ExtractYear("held_on"))  # type: ignore[arg-type]
+    return list(_plain(activities).order_by().annotate(year=ExtractYear("held_on"))  # type: ignore[arg-type]
                 .values("year").annotate(activities=Count("pk", distinct=True),
                                          participants=Sum("participants"))
                 .order_by("-year"))
 
 
 def activity_theme_totals(activities: QuerySet[Activity]) -> list[dict]:
-    return list(activities.order_by().values("theme").annotate(  # type: ignore[arg-type]
+    return list(_plain(activities).order_by().values("theme").annotate(  # type: ignore[arg-type]
         activities=Count("pk", distinct=True), participants=Sum("participants"))
         .order_by("-activities"))
 
@@ -362,7 +367,7 @@ def team_list_for(*, user: User, community: int | None = None) -> QuerySet[Volun
         volunteer_count=Count("volunteers", distinct=True),
         party_member_count=Count("volunteers", filter=Q(volunteers__party_member=True),
                                  distinct=True),
-        total_hours=Subquery(hours))
+        total_hours=Subquery(hours)).order_by("community_id", "name")
 
 
 def team_get_for(*, user: User, pk) -> VolunteerTeam:
@@ -373,3 +378,10 @@ def volunteers_of(team: VolunteerTeam) -> QuerySet[Volunteer]:
     return team.volunteers.select_related("resident", "user").annotate(
         total_hours=Sum("hours__hours"))
 
+
+
+def open_decision_counts(*, committees) -> dict[int, int]:
+    """Per committee id, how many of its decisions are tickets still open (one query)."""
+    rows = (Decision.objects.filter(meeting__committee__in=committees, ticket__status__in=OPEN)
+            .order_by().values("meeting__committee_id").annotate(open=Count("pk")))
+    return {row["meeting__committee_id"]: row["open"] for row in rows}

@@ -258,6 +258,8 @@ def decision_add(*, meeting: Meeting, actor: User, text: str, owner: GridNode | 
                                          "decisions.")})
     if not text.strip():
         raise ValidationError({"text": _("Write what was decided.")})
+    if owner is not None and not _within(owner, meeting.committee.community):
+        raise ValidationError({"owner": _("Choose a node inside the committee's community.")})
     position = meeting.decisions.count()
     decision = Decision.objects.create(meeting=meeting, position=position, text=text.strip(),
                                        owner=owner, due_on=due_on)
@@ -530,6 +532,8 @@ def partner_save(*, actor: User, community: GridNode, partner: PartnerUnit | Non
 def resource_save(*, actor: User, partner: PartnerUnit, resource: Resource | None = None,
                   **fields) -> Resource:
     resource = resource or Resource(partner=partner)
+    if resource.pk and resource.partner_id != partner.pk:
+        _require_manager(actor, resource.partner.community_id)  # taken from there, too
     resource.partner = partner
     return _save_record(resource, actor=actor, community_id=partner.community_id,
                         fields=fields, exclude=["partner"])

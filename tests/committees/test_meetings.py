@@ -64,8 +64,13 @@ def test_decision_ticket_status_follows_the_ticket(held_meeting, community):
 def test_decision_needs_an_owner_inside_the_community_and_a_date(held_meeting, community):
     with time_machine.travel(TODAY, tick=False), pytest.raises(ValidationError) as error:
         services.decision_add(meeting=held_meeting, actor=community.center_staff,
-                              text="修路", owner=community.g4x, due_on=None, make_ticket=True)
-    assert set(error.value.message_dict) == {"owner", "due_on"}
+                              text="修路", owner=community.g4x, due_on=dt.date(2026, 7, 1))
+    assert set(error.value.message_dict) == {"owner"}
+    with time_machine.travel(TODAY, tick=False), pytest.raises(ValidationError) as error:
+        services.decision_add(meeting=held_meeting, actor=community.center_staff,
+                              text="修路", owner=community.g5a, due_on=None, make_ticket=True)
+    assert set(error.value.message_dict) == {"due_on"}
+    assert not held_meeting.decisions.exists()  # nothing half-saved
 
 
 def test_grid_worker_cannot_record_meetings(committee, community):
@@ -138,3 +143,17 @@ def test_committees_are_seen_only_in_their_community(committee, community):
     assert [c.name for c in selectors.committee_list_for(user=community.worker_a)] == [
         "物业服务委员会"]
     assert selectors.committee_list_for(user=community.admin).count() == 2
+
+
+def test_beat_runs_the_cadence_sweep_every_morning(committee, community, settings):
+    from gridportal.celery import app
+
+    app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["committees-cadence-every-morning"]
+    assert entry["task"] in app.tasks
+    MemberFactory(committee=committee, user=community.hub1_head, contact_name="",
+                  position=Position.DIRECTOR)
+    MeetingFactory(committee=committee, held_on=dt.date(2025, 1, 15), status=MeetingStatus.HELD)
+    with time_machine.travel(TODAY, tick=False):
+        assert app.tasks[entry["task"]].apply().get() == {"reminded": 0, "flagged": 1}
+        assert app.tasks[entry["task"]].apply().get() == {"reminded": 0, "flagged": 0}
