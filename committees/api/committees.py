@@ -1,17 +1,8 @@
-"""Committees API: /api/v1/committees/, /meetings/, /partner-units/, /resources/, /services/,
-/activities/.
-
-Every queryset comes from committees.selectors, so an object outside the caller's communities
-answers 404 like a missing one, and a related id outside scope is refused as a field error.
-Writes go through committees.services; their ValidationError and PermissionDenied become 400
-and 403. Lists are ordered here: the selectors' aggregate annotations make Django drop the
-models' Meta.ordering.
-"""
+"""/api/v1/committees/ and /api/v1/meetings/: committees with their members and charter;
+meetings with agenda, attendance and decisions (recorded through the services)."""
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -21,15 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gridportal.api import ScopedIdFilter, service_errors
-from grids.models import GridNode, ServicePoint
-from grids.selectors import service_point_list_for
+from grids.models import GridNode
 from residents.models import Resident
-from residents.selectors import resident_list_for
 from tickets.models import Ticket
 
-from . import selectors, services
-from .models import (
-    Activity,
+from .. import selectors, services
+from ..models import (
     Charter,
     Committee,
     CommitteeKind,
@@ -38,54 +26,8 @@ from .models import (
     MeetingKind,
     MeetingStatus,
     Member,
-    PartnerUnit,
-    Resource,
-    ServiceItem,
-    ServiceMode,
-    Theme,
-    VolunteerTeam,
 )
-
-User = get_user_model()
-
-# The related objects a caller may pick, by field name: the selectors that scope the lists.
-SCOPES = {
-    "community": lambda user: selectors.community_list_for(user=user),
-    "committee": lambda user: selectors.committee_list_for(user=user, active=None),
-    "partner": lambda user: selectors.partner_list_for(user=user),
-    "team": lambda user: selectors.team_list_for(user=user),
-    "service_point": lambda user: service_point_list_for(user=user),
-    "resident": lambda user: resident_list_for(user=user),
-    "user": lambda user: User.objects.filter(is_active=True),
-}
-
-
-class ScopedChoicesMixin:
-    """Narrow the related fields named in SCOPES to what the requesting user may see, when they
-    are submitted (a scope costs queries); unsubmitted ones keep an empty queryset."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        submitted = getattr(self, "initial_data", None) or {}
-        if request is None:
-            return
-        for name in SCOPES.keys() & self.fields.keys() & set(submitted):
-            field = self.fields[name]
-            if isinstance(field, serializers.PrimaryKeyRelatedField):
-                field.queryset = SCOPES[name](request.user)
-
-
-def _community_filter(field_name: str = "community") -> ScopedIdFilter:
-    return ScopedIdFilter(
-        field_name=field_name, help_text=_("A community id: only what belongs to it."),
-        queryset=lambda request: selectors.community_list_for(user=request.user))
-
-
-def _nodes_of(community: GridNode):
-    return GridNode.objects.filter(tree_id=community.tree_id, lft__gte=community.lft,
-                                   lft__lt=community.rght, active=True)
-
+from .common import ScopedChoicesMixin, User, community_filter, nodes_of
 
 # --- Committees -----------------------------------------------------------------------------
 
@@ -151,7 +93,7 @@ class MemberAddSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
 
 
 class CommitteeFilter(filters.FilterSet):
-    community = _community_filter()
+    community = community_filter()
     kind = filters.ChoiceFilter(choices=CommitteeKind.choices)
 
     class Meta:
@@ -315,11 +257,11 @@ class DecisionAddSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         community = self.context.get("community")
         if community is not None:
-            self.fields["owner"].queryset = _nodes_of(community)
+            self.fields["owner"].queryset = nodes_of(community)
 
 
 class MeetingFilter(filters.FilterSet):
-    community = _community_filter("committee__community")
+    community = community_filter("committee__community")
     committee = ScopedIdFilter(
         queryset=lambda request: selectors.committee_list_for(user=request.user, active=None))
     kind = filters.ChoiceFilter(choices=MeetingKind.choices)
@@ -392,246 +334,3 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
-# --- Partner units and the lists ------------------------------------------------------------
-
-
-class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    """A list kept by the community's staff: created and changed through one service; nothing
-    is deleted (set `active` or `available` to false instead)."""
-
-    def save_record(self, data: dict, instance=None):
-        raise NotImplementedError
-
-    def perform_create(self, serializer):
-        record = service_errors(lambda: self.save_record(dict(serializer.validated_data)))
-        serializer.instance = self.get_queryset().get(pk=record.pk)
-
-    def perform_update(self, serializer):
-        instance = serializer.instance
-        record = service_errors(lambda: self.save_record(dict(serializer.validated_data),
-                                                         instance))
-        serializer.instance = self.get_queryset().get(pk=record.pk)
-
-
-class ResourceBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Resource
-        fields = ["id", "name", "description", "capacity", "available", "public"]
-        read_only_fields = fields
-
-
-class PartnerUnitSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
-    community = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none())
-    community_name = serializers.CharField(source="community.name", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    resource_count = serializers.IntegerField(read_only=True)
-    resources = ResourceBriefSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = PartnerUnit
-        fields = ["id", "community", "community_name", "name", "kind", "kind_display",
-                  "party_committee_member", "contact_name", "contact_phone", "address",
-                  "joined_on", "active", "notes", "resource_count", "resources"]
-        validators: list = []  # the service checks uniqueness within its transaction
-
-
-class PartnerUnitFilter(filters.FilterSet):
-    community = _community_filter()
-
-    class Meta:
-        model = PartnerUnit
-        fields = ["community", "kind", "active", "party_committee_member"]
-
-
-class PartnerUnitViewSet(RecordViewSet):
-    """Partner units (大党委, 共建单位) with the resources they offer."""
-
-    serializer_class = PartnerUnitSerializer
-    filterset_class = PartnerUnitFilter
-
-    def get_queryset(self):
-        partners = selectors.partner_list_for(user=self.request.user, active=None)
-        return partners.order_by("community_id", "name", "pk").prefetch_related("resources")
-
-    def save_record(self, data: dict, instance=None):
-        community = data.pop("community", None) or instance.community
-        return services.partner_save(actor=self.request.user, community=community,
-                                     partner=instance, **data)
-
-
-class ResourceSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
-    partner = serializers.PrimaryKeyRelatedField(queryset=PartnerUnit.objects.none())
-    partner_name = serializers.CharField(source="partner.name", read_only=True)
-    community = serializers.IntegerField(source="partner.community_id", read_only=True)
-
-    class Meta:
-        model = Resource
-        fields = ["id", "partner", "partner_name", "community", "name", "description",
-                  "capacity", "available", "public"]
-
-
-class ResourceFilter(filters.FilterSet):
-    community = _community_filter("partner__community")
-    partner = ScopedIdFilter(
-        queryset=lambda request: selectors.partner_list_for(user=request.user, active=None))
-
-    class Meta:
-        model = Resource
-        fields = ["community", "partner", "available", "public"]
-
-
-class ResourceViewSet(RecordViewSet):
-    """The resource list: what partner units offer the community."""
-
-    serializer_class = ResourceSerializer
-    filterset_class = ResourceFilter
-
-    def get_queryset(self):
-        return selectors.resource_list_for(user=self.request.user)
-
-    def save_record(self, data: dict, instance=None):
-        partner = data.pop("partner", None) or instance.partner
-        if instance is not None and partner.pk != instance.partner_id and not \
-                selectors.can_manage(self.request.user, instance.partner.community_id):
-            raise DjangoPermissionDenied(_("Only the community's staff can change these "
-                                           "records."))
-        return services.resource_save(actor=self.request.user, partner=partner,
-                                      resource=instance, **data)
-
-
-class ServiceItemSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
-    community = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none())
-    community_name = serializers.CharField(source="community.name", read_only=True)
-    mode_display = serializers.CharField(source="get_mode_display", read_only=True)
-    service_point = serializers.PrimaryKeyRelatedField(
-        queryset=ServicePoint.objects.none(), required=False,
-        allow_null=True)
-    service_point_name = serializers.CharField(source="service_point.name", read_only=True,
-                                               default=None)
-
-    class Meta:
-        model = ServiceItem
-        fields = ["id", "community", "community_name", "name", "description", "mode",
-                  "mode_display", "service_point", "service_point_name", "place", "hours",
-                  "phone", "active", "position"]
-        validators: list = []
-
-
-class ServiceItemFilter(filters.FilterSet):
-    community = _community_filter()
-    mode = filters.ChoiceFilter(choices=ServiceMode.choices)
-
-    class Meta:
-        model = ServiceItem
-        fields = ["community", "mode", "active"]
-
-
-class ServiceItemViewSet(RecordViewSet):
-    """The service list: what the community offers, where and when."""
-
-    serializer_class = ServiceItemSerializer
-    filterset_class = ServiceItemFilter
-
-    def get_queryset(self):
-        return selectors.service_list_for(user=self.request.user)
-
-    def save_record(self, data: dict, instance=None):
-        community = data.pop("community", None) or instance.community
-        return services.service_item_save(actor=self.request.user, community=community,
-                                          item=instance, **data)
-
-
-# --- Activities -----------------------------------------------------------------------------
-
-
-class ActivitySerializer(ScopedChoicesMixin, serializers.ModelSerializer):
-    community = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none())
-    community_name = serializers.CharField(source="community.name", read_only=True)
-    theme_display = serializers.CharField(source="get_theme_display", read_only=True)
-    committee = serializers.PrimaryKeyRelatedField(queryset=Committee.objects.none(),
-                                                   required=False, allow_null=True)
-    committee_name = serializers.CharField(source="committee.name", read_only=True,
-                                           default=None)
-    partner = serializers.PrimaryKeyRelatedField(queryset=PartnerUnit.objects.none(),
-                                                 required=False, allow_null=True)
-    partner_name = serializers.CharField(source="partner.name", read_only=True, default=None)
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=VolunteerTeam.objects.none(), required=False,
-        allow_null=True)
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
-    photo_count = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Activity
-        fields = ["id", "community", "community_name", "title", "theme", "theme_display",
-                  "held_on", "place", "participants", "description", "committee",
-                  "committee_name", "partner", "partner_name", "team", "team_name",
-                  "photo_count", "created_at"]
-        read_only_fields = ["created_at"]
-
-
-class YearTotalSerializer(serializers.Serializer):
-    year = serializers.IntegerField()
-    activities = serializers.IntegerField()
-    participants = serializers.IntegerField()
-
-
-class ThemeTotalSerializer(serializers.Serializer):
-    theme = serializers.ChoiceField(choices=Theme.choices)
-    theme_display = serializers.CharField()
-    activities = serializers.IntegerField()
-    participants = serializers.IntegerField()
-
-
-class ActivityTotalsSerializer(serializers.Serializer):
-    by_year = YearTotalSerializer(many=True)
-    by_theme = ThemeTotalSerializer(many=True)
-
-
-class ActivityFilter(filters.FilterSet):
-    community = _community_filter()
-    theme = filters.ChoiceFilter(choices=Theme.choices)
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
-
-    class Meta:
-        model = Activity
-        fields = ["community", "theme", "year"]
-
-
-class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Activities and campaigns, and their totals by year and by theme."""
-
-    serializer_class = ActivitySerializer
-    filterset_class = ActivityFilter
-
-    def get_queryset(self):
-        return selectors.activity_list_for(user=self.request.user).order_by("-held_on", "-pk")
-
-    def perform_create(self, serializer):
-        activity = service_errors(lambda: services.activity_record(
-            actor=self.request.user, **serializer.validated_data))
-        serializer.instance = self.get_queryset().get(pk=activity.pk)
-
-    @extend_schema(responses=ActivityTotalsSerializer, filters=True)
-    @action(detail=False, methods=["get"], pagination_class=None)
-    def totals(self, request):
-        activities = self.filter_queryset(self.get_queryset())
-        # Totals count each activity once, whatever its photos: a plain queryset of the ids.
-        plain = Activity.objects.filter(pk__in=activities.values("pk"))
-        themes = dict(Theme.choices)
-        by_theme = [{**row, "theme_display": themes.get(row["theme"], row["theme"])}
-                    for row in selectors.activity_theme_totals(plain)]
-        data = {"by_year": selectors.activity_totals(plain), "by_theme": by_theme}
-        return Response(ActivityTotalsSerializer(data).data)
-
-
-def register(router) -> None:
-    """Add this app's viewsets to the project's API router."""
-    router.register("committees", CommitteeViewSet, basename="committee")
-    router.register("meetings", MeetingViewSet, basename="meeting")
-    router.register("partner-units", PartnerUnitViewSet, basename="partner-unit")
-    router.register("resources", ResourceViewSet, basename="resource")
-    router.register("services", ServiceItemViewSet, basename="service-item")
-    router.register("activities", ActivityViewSet, basename="activity")
