@@ -6,6 +6,8 @@ street's staff see all its communities). Admins see all. Anything else answers 4
 """
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from grids.models import Assignment, GridNode, NodeKind, Role
 from grids.selectors import User, sees_everything
-from tickets.models import Ticket
+from tickets.models import Status, Ticket
 from tickets.selectors import ticket_list_for
 from tickets.workflow import OPEN
 
@@ -291,10 +293,39 @@ def match_get_for(*, user: User, pk) -> Match:
     return _get(match_list_for(user=user), pk)
 
 
+# Digit runs long enough to be a phone, ID or door number, published as asterisks.
+_LONG_NUMBER = re.compile(r"[0-9０-９]{5,}[0-9０-９Xx]*")
+
+
+@dataclass
+class PublicNeed:
+    """A need as the public board shows it: what was asked, where (the grid), how far it got."""
+
+    title: str
+    status: str
+    owner_name: str
+    created_at: dt.datetime
+
+    def get_status_display(self) -> str:
+        return str(Status(self.status).label)
+
+
+def public_need(ticket: Ticket, *, reporter_names: Iterable[str] = ()) -> PublicNeed:
+    """The need with the names of the people who raised it and any long number taken out of
+    its title (a title is written by staff and may name the resident)."""
+    title = ticket.title
+    for name in reporter_names:
+        if name and len(name) >= 2:
+            title = title.replace(name, name[0] + "*" * (len(name) - 1))
+    title = _LONG_NUMBER.sub("***", title)
+    return PublicNeed(title=title, status=ticket.status, owner_name=ticket.owner.name,
+                      created_at=ticket.created_at)
+
+
 @dataclass
 class PublicBoard:
     community: GridNode
-    needs: list[Ticket]
+    needs: list[PublicNeed]
     services: list[ServiceItem]
     resources: list[Resource]
 
@@ -309,17 +340,22 @@ def public_board(*, community_code: str) -> PublicBoard:
         raise Http404 from None
     within = Q(node__tree_id=community.tree_id, node__lft__gte=community.lft,
                node__lft__lt=community.rght)
-    needs = (Ticket.objects.filter(within, category__is_wish=True)
-             .exclude(status__in=["merged", "rejected"])
-             .select_related("owner", "category").only(
-                 "pk", "title", "status", "created_at", "owner__name", "category__name")
-             .order_by("-created_at")[:100])
+    tickets = (Ticket.objects.filter(within, category__is_wish=True)
+               .exclude(status__in=["merged", "rejected"])
+               .select_related("owner").only(
+                   "pk", "title", "status", "created_at", "owner__name", "reporter_name",
+                   "resident__name")
+               .select_related("resident")
+               .order_by("-created_at")[:100])
+    needs = [public_need(ticket, reporter_names=(
+        ticket.reporter_name, ticket.resident.name if ticket.resident else ""))
+        for ticket in tickets]
     services = (ServiceItem.objects.filter(community=community, active=True)
                 .select_related("service_point"))
     resources = (Resource.objects.filter(partner__community=community, partner__active=True,
                                          available=True, public=True)
                  .select_related("partner"))
-    return PublicBoard(community, list(needs), list(services), list(resources))
+    return PublicBoard(community, needs, list(services), list(resources))
 
 
 # --- Activities and volunteers ----------------------------------------------------------------

@@ -289,9 +289,8 @@ def decision_make_ticket(*, decision: Decision, actor: User, owner: GridNode | N
         errors["due_on"] = _("Give the date it must be done by.")
     elif due_on < timezone.localdate():
         errors["due_on"] = _("The due date cannot be in the past.")
-    if errors:
+    if errors or owner is None or due_on is None:
         raise ValidationError(errors)
-    assert owner is not None and due_on is not None  # noqa: S101 (narrowed by the checks above)
     category = (Category.objects.filter(code=DECISION_CATEGORY).first()
                 or Category.objects.filter(active=True).order_by("position").first())
     if category is None:

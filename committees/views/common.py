@@ -1,0 +1,38 @@
+"""Helpers shared by the committees pages."""
+
+import mimetypes
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest
+
+from grids.models import GridNode
+
+from .. import selectors
+
+
+def pick_community(request: HttpRequest) -> tuple[list[GridNode], GridNode | None]:
+    """The communities the user works in, and the one chosen by `?community=` (else the first)."""
+    communities = list(selectors.community_list_for(user=request.user)
+                       .order_by("tree_id", "lft"))
+    chosen = request.GET.get("community") or request.POST.get("community")
+    current = next((c for c in communities if str(c.pk) == chosen),
+                   communities[0] if communities else None)
+    return communities, current
+
+
+def within(queryset, community: GridNode, field: str = "node"):
+    """Narrow a scoped queryset to the rows whose node lies in `community`'s subtree."""
+    prefix = f"{field}__" if field else ""
+    return queryset.filter(**{f"{prefix}tree_id": community.tree_id,
+                              f"{prefix}lft__gte": community.lft,
+                              f"{prefix}lft__lt": community.rght})
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def stream(field_file) -> FileResponse:
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    return FileResponse(field_file.open("rb"), content_type=content_type)

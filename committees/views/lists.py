@@ -1,0 +1,123 @@
+"""Partner units and their resources, the community's services, and the three lists (needs,
+services, resources) where a need is matched with an offer and followed to closure."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridportal.forms import add_service_errors
+from grids.models import GridNode
+
+from .. import selectors, services
+from ..forms import MatchForm
+from ..models import MatchStatus
+from .common import pick_community, require, within
+
+
+@login_required
+def partner_list(request: HttpRequest) -> HttpResponse:
+    communities, community = pick_community(request)
+    partners = (selectors.partner_list_for(user=request.user, community=community.pk)
+                .order_by("name") if community else [])
+    return render(request, "committees/partner_list.html", {
+        "communities": communities, "community": community, "partners": partners})
+
+
+@login_required
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = selectors.partner_get_for(user=request.user, pk=pk)
+    return render(request, "committees/partner_detail.html", {
+        "partner": partner, "resources": partner.resources.all(),
+        "activities": selectors.activity_list_for(user=request.user).filter(
+            partner=partner)[:20]})
+
+
+@login_required
+def service_list(request: HttpRequest) -> HttpResponse:
+    communities, community = pick_community(request)
+    items = (selectors.service_list_for(user=request.user, community=community.pk)
+             if community else [])
+    return render(request, "committees/service_list.html", {
+        "communities": communities, "community": community, "items": items})
+
+
+def _match_form(request: HttpRequest, community: GridNode, data=None) -> MatchForm:
+    needs = within(selectors.need_list_for(user=request.user), community).order_by("-created_at")
+    return MatchForm(
+        data, needs=needs,
+        services=selectors.service_list_for(user=request.user, community=community.pk,
+                                            active=True),
+        resources=selectors.resource_list_for(user=request.user, community=community.pk,
+                                              available=True),
+        initial={"need": request.GET.get("need")})
+
+
+def _three_lists(request: HttpRequest, communities, community: GridNode | None, *,
+                 match_form: MatchForm | None = None) -> HttpResponse:
+    context = {"communities": communities, "community": community}
+    if community is not None:
+        show_closed = request.GET.get("closed") == "1"
+        needs = within(selectors.need_list_for(user=request.user, open_only=not show_closed),
+                       community).order_by("-created_at")[:100]
+        context.update({
+            "show_closed": show_closed,
+            "needs": needs,
+            "services": selectors.service_list_for(user=request.user, community=community.pk,
+                                                   active=True),
+            "resources": selectors.resource_list_for(user=request.user,
+                                                     community=community.pk, available=True),
+            "can_manage": selectors.can_manage(request.user, community.pk),
+        })
+        if context["can_manage"]:
+            context["match_form"] = match_form or _match_form(request, community)
+    return render(request, "committees/three_lists.html", context)
+
+
+@login_required
+def three_lists(request: HttpRequest) -> HttpResponse:
+    communities, community = pick_community(request)
+    return _three_lists(request, communities, community)
+
+
+@login_required
+@require_POST
+def match_create(request: HttpRequest) -> HttpResponse:
+    communities, community = pick_community(request)
+    require(community is not None and selectors.can_manage(request.user, community.pk))
+    form = _match_form(request, community, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.match_create(need=data["need"], actor=request.user,
+                                  service=data["service"], resource=data["resource"],
+                                  note=data["note"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Need %(ref)s matched.") % {
+                "ref": data["need"].reference})
+            return redirect(f"{reverse('committees:three_lists')}?community={community.pk}")
+    return _three_lists(request, communities, community, match_form=form)
+
+
+@login_required
+@require_POST
+def match_status(request: HttpRequest, pk: int) -> HttpResponse:
+    match = selectors.match_get_for(user=request.user, pk=pk)
+    status = request.POST.get("status", "")
+    offer = match.service or match.resource
+    community_id = offer.community_id if match.service_id else offer.partner.community_id
+    require(selectors.can_manage(request.user, community_id))
+    try:
+        services.match_set_status(match=match, actor=request.user, status=status)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Marked delivered.") if status == MatchStatus.DELIVERED
+                         else _("Match cancelled."))
+    return redirect(f"{reverse('committees:three_lists')}?community={community_id}")
