@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -344,8 +345,9 @@ def _remind_once(committee: Committee, kind: str, due_on: dt.date, text: str) ->
         with transaction.atomic():
             reminder = CommitteeReminder.objects.create(committee=committee, kind=kind,
                                                         due_on=due_on)
+            link = reverse("committees:detail", args=[committee.pk])
             Notification.objects.bulk_create(
-                Notification(user_id=user_id, text=text[:200],
+                Notification(user_id=user_id, text=text[:200], link=link,
                              key=f"committee-reminder:{reminder.pk}:{user_id}")
                 for user_id in _director_and_staff(committee))
     except IntegrityError:

@@ -346,6 +346,8 @@ class Notification(models.Model):
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE,
                                null=True, blank=True, related_name="notifications")
     text = models.CharField(_("text"), max_length=200)
+    # Where the notice leads when it is not about a ticket (a committee's page, say).
+    link = models.CharField(_("link"), max_length=200, blank=True)
     # What caused it ("event:<id>" or "reminder:<id>") and for whom: a retried delivery task
     # finds the row already there and sends nothing twice.
     key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)

@@ -108,6 +108,7 @@ def test_committee_past_its_cadence_is_flagged_and_reminded_once(committee, comm
     assert first == {"reminded": 0, "flagged": 1} and again == {"reminded": 0, "flagged": 0}
     inbox = Notification.objects.filter(user=community.hub1_head)
     assert inbox.count() == 2
+    assert {n.link for n in inbox} == {f"/committees/{committee.pk}/"}
     # Holding the joint meeting clears the flag.
     with time_machine.travel(dt.datetime(2026, 4, 22, 9, tzinfo=dt.UTC), tick=False):
         meeting = services.meeting_schedule(committee=committee, actor=community.center_staff,
