@@ -393,8 +393,11 @@ def activity_theme_totals(activities: QuerySet[Activity]) -> list[dict]:
         .order_by("-activities"))
 
 
-def team_list_for(*, user: User, community: int | None = None) -> QuerySet[VolunteerTeam]:
-    teams = _in_communities(VolunteerTeam.objects.filter(active=True), user)
+def team_list_for(*, user: User, community: int | None = None,
+                  active: bool | None = True) -> QuerySet[VolunteerTeam]:
+    teams = _in_communities(VolunteerTeam.objects.all(), user)
+    if active is not None:
+        teams = teams.filter(active=active)
     if community:
         teams = teams.filter(community_id=community)
     hours = ServiceHours.objects.filter(volunteer__team=OuterRef("pk")).order_by().values(
@@ -407,7 +410,7 @@ def team_list_for(*, user: User, community: int | None = None) -> QuerySet[Volun
 
 
 def team_get_for(*, user: User, pk) -> VolunteerTeam:
-    return _get(team_list_for(user=user), pk)
+    return _get(team_list_for(user=user, active=None), pk)
 
 
 def volunteers_of(team: VolunteerTeam) -> QuerySet[Volunteer]:

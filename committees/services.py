@@ -292,10 +292,9 @@ def decision_make_ticket(*, decision: Decision, actor: User, owner: GridNode | N
         errors["due_on"] = _("The due date cannot be in the past.")
     if errors or owner is None or due_on is None:
         raise ValidationError(errors)
-    category = (Category.objects.filter(code=DECISION_CATEGORY).first()
-                or Category.objects.filter(active=True).order_by("position").first())
-    if category is None:
-        raise ValidationError({"text": _("No ticket category exists yet.")})
+    # The category a migration creates; made again if an administrator deleted it.
+    category, _created = Category.objects.get_or_create(
+        code=DECISION_CATEGORY, defaults={"name": "议事决定", "position": 12})
     meeting = decision.meeting
     resolve_by = timezone.make_aware(dt.datetime.combine(due_on, END_OF_DAY))
     if resolve_by <= timezone.now():
@@ -486,8 +485,8 @@ def service_hours_add(*, volunteer: Volunteer, actor: User, served_on: dt.date,
                       hours: Decimal, activity: Activity | None = None,
                       note: str = "") -> ServiceHours:
     _require_manager(actor, volunteer.team.community_id)
-    if not Decimal("0") < hours <= Decimal("24"):
-        raise ValidationError({"hours": _("Hours in one day must be more than 0 and at most "
+    if not Decimal("0.5") <= hours <= Decimal("24"):
+        raise ValidationError({"hours": _("Hours in one day must be at least 0.5 and at most "
                                           "24.")})
     if served_on > timezone.localdate():
         raise ValidationError({"served_on": _("Service hours cannot be recorded for a future "

@@ -103,7 +103,7 @@ def _pick(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-class _Place:
+class TicketPlace:
     """The demo tree, its people and dwellings, and the routing and deadline rules, loaded once."""
 
     def __init__(self) -> None:
@@ -157,11 +157,11 @@ class _Place:
         return None
 
 
-class _Life:
+class TicketLife:
     """One ticket's story, step by step, stopping at the first step that would be in the
     future."""
 
-    def __init__(self, ticket: Ticket, place: _Place, rng: random.Random,
+    def __init__(self, ticket: Ticket, place: TicketPlace, rng: random.Random,
                  now: dt.datetime) -> None:
         self.ticket, self.place, self.rng, self.now = ticket, place, rng, now
         self.clock = ticket.created_at
@@ -209,7 +209,7 @@ class _Life:
 # --- The steps of a life --------------------------------------------------------------------
 
 
-def _accept(life: _Life, *, late_share: float = 0.08) -> bool:
+def step_accept(life: TicketLife, *, late_share: float = 0.08) -> bool:
     ticket = life.ticket
     window = (ticket.accept_due_at - ticket.stage_started_at).total_seconds() / 3600
     late = life.rng.random() < late_share
@@ -224,7 +224,7 @@ def _accept(life: _Life, *, late_share: float = 0.08) -> bool:
     return True
 
 
-def _escalate(life: _Life, *, department: Department | None = None) -> bool:
+def _escalate(life: TicketLife, *, department: Department | None = None) -> bool:
     ticket = life.ticket
     previous = ticket.department.name if ticket.department_id else ticket.owner.name
     actor = ticket.assignee or life.place.doer(ticket)
@@ -244,7 +244,7 @@ def _escalate(life: _Life, *, department: Department | None = None) -> bool:
     return True
 
 
-def _return(life: _Life) -> bool:
+def _return(life: TicketLife) -> bool:
     """Returned as not ours at intake; the dispatcher upholds it (to a neighbour) or rejects."""
     ticket, place = life.ticket, life.place
     actor = place.doer(ticket)
@@ -271,7 +271,7 @@ def _return(life: _Life) -> bool:
     return True
 
 
-def _work(life: _Life) -> bool:
+def step_work(life: TicketLife) -> bool:
     """Start, first contact, maybe a pause or an extension: everything before resolving."""
     ticket, rng = life.ticket, life.rng
     if not life.step(life.hours(0.1, 2), "start", actor=ticket.assignee,
@@ -287,7 +287,7 @@ def _work(life: _Life) -> bool:
     return True
 
 
-def _pause(life: _Life) -> bool:
+def _pause(life: TicketLife) -> bool:
     ticket = life.ticket
     if not life.step(life.hours(1, 12), "hold", actor=ticket.assignee, status=Status.ON_HOLD):
         return False
@@ -302,7 +302,7 @@ def _pause(life: _Life) -> bool:
     return True
 
 
-def _extension(life: _Life) -> bool:
+def _extension(life: TicketLife) -> bool:
     ticket = life.ticket
     until = ticket.resolve_due_at + dt.timedelta(days=life.rng.choice((3, 5, 7)))
     if not life.step(life.hours(2, 24), "request_extension", actor=ticket.assignee,
@@ -324,7 +324,7 @@ def _extension(life: _Life) -> bool:
     return True
 
 
-def _resolve(life: _Life, *, stuck: bool) -> bool:
+def step_resolve(life: TicketLife, *, stuck: bool) -> bool:
     ticket, rng = life.ticket, life.rng
     left = max((ticket.resolve_due_at - life.clock).total_seconds() / 3600, 1.0)
     if stuck:
@@ -344,7 +344,7 @@ def _resolve(life: _Life, *, stuck: bool) -> bool:
     return True
 
 
-def _evaluate(life: _Life) -> bool:
+def step_evaluate(life: TicketLife) -> bool:
     """The resident's evaluation, or closing without one after the evaluation period."""
     ticket, rng = life.ticket, life.rng
     if rng.random() < 0.3 and not life.step(life.hours(20, 30), "follow_up",
@@ -366,19 +366,19 @@ def _evaluate(life: _Life) -> bool:
     ticket.satisfaction = satisfaction
     if unsatisfied:
         ticket.resolved_at = None
-        return _resolve(life, stuck=False) and _evaluate(life)
+        return step_resolve(life, stuck=False) and step_evaluate(life)
     ticket.closed_at = life.clock
     return True
 
 
-def _department_story(life: _Life) -> bool:
+def _department_story(life: TicketLife) -> bool:
     """A matter beyond the community: up to the street, then whistled to a department. (Only
     for old tickets: the sweep cannot escalate a late ticket past the top of the tree.)"""
-    return (_accept(life) and _escalate(life) and _accept(life)
-            and _escalate(life, department=life.place.department) and _accept(life))
+    return (step_accept(life) and _escalate(life) and step_accept(life)
+            and _escalate(life, department=life.place.department) and step_accept(life))
 
 
-def _live(life: _Life, *, whistle_to_department: bool, stuck: bool) -> None:
+def _live(life: TicketLife, *, whistle_to_department: bool, stuck: bool) -> None:
     rng = life.rng
     if rng.random() < 0.01:
         supervisor = life.place.supervisor(life.ticket.owner)
@@ -390,11 +390,11 @@ def _live(life: _Life, *, whistle_to_department: bool, stuck: bool) -> None:
     if whistle_to_department:
         accepted = _department_story(life)
     elif rng.random() < 0.04 and life.ticket.owner.kind != NodeKind.COMMUNITY:
-        accepted = _accept(life) and _escalate(life) and _accept(life)
+        accepted = step_accept(life) and _escalate(life) and step_accept(life)
     else:
-        accepted = _accept(life)
-    if accepted and _work(life) and _resolve(life, stuck=stuck):
-        _evaluate(life)
+        accepted = step_accept(life)
+    if accepted and step_work(life) and step_resolve(life, stuck=stuck):
+        step_evaluate(life)
 
 
 # --- Building the rows ----------------------------------------------------------------------
@@ -416,8 +416,8 @@ def story_timestamps():
             setattr(f, attr, value)
 
 
-class _Factory:
-    def __init__(self, place: _Place, rng: random.Random, now: dt.datetime) -> None:
+class StoryFactory:
+    def __init__(self, place: TicketPlace, rng: random.Random, now: dt.datetime) -> None:
         self.place, self.rng, self.now = place, rng, now
         self.references = set(Ticket.objects.values_list("reference", flat=True))
         self.sequence = 0
@@ -475,8 +475,8 @@ class _Factory:
             stage_started_at=created,
         )
 
-    def intake(self, ticket: Ticket) -> _Life:
-        life = _Life(ticket, self.place, self.rng, self.now)
+    def intake(self, ticket: Ticket) -> TicketLife:
+        life = TicketLife(ticket, self.place, self.rng, self.now)
         life.start_stage(ticket.created_at)
         life.events.append(TicketEvent(
             ticket=ticket, kind=EventKind.CREATED, to_status=Status.NEW, public=True,
@@ -484,7 +484,7 @@ class _Factory:
             created_at=ticket.created_at))
         return life
 
-    def life(self, ticket: Ticket, *, department: bool) -> _Life:
+    def life(self, ticket: Ticket, *, department: bool) -> TicketLife:
         life = self.intake(ticket)
         recent = self.now - ticket.created_at < dt.timedelta(days=45)
         _live(life, whistle_to_department=department,
@@ -494,7 +494,7 @@ class _Factory:
         return life
 
 
-    def duplicate(self, ticket: Ticket, into: Ticket) -> _Life:
+    def duplicate(self, ticket: Ticket, into: Ticket) -> TicketLife:
         """A repeat of a request made at the same grid the day before: merged into it."""
         life = self.intake(ticket)
         life.step(life.hours(0.3, 2), "merge", actor=self.place.doer(ticket),
@@ -517,7 +517,7 @@ def _duplicate_of(ticket: Ticket, earlier: list[Ticket], rng: random.Random) -> 
     return None
 
 
-def _link_department_liaison(place: _Place) -> None:
+def _link_department_liaison(place: TicketPlace) -> None:
     """The demo's 城管 liaison answers for the city-management department."""
     liaison = User.objects.filter(username="liaison_cg").first()
     department = Department.objects.filter(code="cgj").first()
@@ -533,11 +533,11 @@ def seed_tickets(*, scale: int = 1, seed: int = 2026) -> TicketSeed:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = timezone.now()
     with transaction.atomic():
-        place = _Place()
+        place = TicketPlace()
         _link_department_liaison(place)
         if not place.grids or not place.categories:
             return result
-        factory = _Factory(place, rng, now)
+        factory = StoryFactory(place, rng, now)
         drafts = []
         for _ in range(PER_SCALE * max(1, scale)):
             department = place.department is not None and rng.random() < 0.012
@@ -556,7 +556,7 @@ def seed_tickets(*, scale: int = 1, seed: int = 2026) -> TicketSeed:
     return result
 
 
-def _write(lives: list[_Life], duplicates: list[_Life], result: TicketSeed,
+def _write(lives: list[TicketLife], duplicates: list[TicketLife], result: TicketSeed,
            now: dt.datetime) -> None:
     """Tickets first (the duplicates after the tickets they point to), then every event."""
     Ticket.objects.bulk_create([life.ticket for life in lives], batch_size=500)

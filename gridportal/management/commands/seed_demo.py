@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from committees.demo import seed_committees
 from grids.demo import seed_grids
 from residents.demo import seed_registry
 from tickets.demo import seed_tickets
@@ -28,6 +29,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo tickets: {tickets.tickets} ticket(s) with {tickets.events} timeline event(s) "
             f"added ({tickets.closed} closed, {tickets.open} open, {tickets.overdue} overdue)."
+        )
+        committees = seed_committees()
+        self.stdout.write(
+            f"Demo committees: {committees.committees} committee(s), {committees.meetings} "
+            f"meeting(s) with {committees.decision_tickets} decision ticket(s) "
+            f"({committees.open_decision_tickets} open), {committees.partners} partner unit(s), "
+            f"{committees.activities} campaign(s) with {committees.participants} participant(s) "
+            f"added."
         )
         if settings.DEMO_MODE:
             self.stdout.write("")
