@@ -5,20 +5,24 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import GridNode
+from grids.models import GridNode, ServicePoint
 from residents.forms import BootstrapForm, MultipleImageField
 from residents.models import Resident
 from tickets.models import Ticket
 
 from .models import (
+    Activity,
     Committee,
     MeetingKind,
     OrganisationKind,
+    PartnerKind,
     PartnerUnit,
     Position,
     Resource,
     ServiceItem,
+    ServiceMode,
     Theme,
+    Volunteer,
     VolunteerTeam,
 )
 
@@ -188,3 +192,122 @@ class ActivityForm(BootstrapForm):
                                ("team", teams)):
             if queryset is not None:
                 self.fields[name].queryset = queryset
+
+
+# --- Records kept by the community's staff: partner units, resources, services, teams --------
+
+
+def _phone(label) -> forms.CharField:
+    return forms.CharField(label=label, max_length=20, required=False,
+                           widget=forms.TextInput(attrs={"inputmode": "tel"}))
+
+
+class RecordForm(BootstrapForm):
+    """A form whose fields are a model's fields of the same names: `initial_from(instance)`
+    fills it for editing, `cleaned_data` goes to the service as keyword arguments."""
+
+    @classmethod
+    def initial_from(cls, instance) -> dict:
+        return {name: getattr(instance, name) for name in cls.base_fields}
+
+
+class PartnerForm(RecordForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PartnerKind.choices,
+                             initial=PartnerKind.COMPANY)
+    party_committee_member = forms.BooleanField(
+        label=_("Member unit of the big party committee"), required=False)
+    contact_name = forms.CharField(label=_("Contact"), max_length=50, required=False)
+    contact_phone = _phone(_("Contact phone"))
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    joined_on = forms.DateField(label=_("Joined on"), required=False, widget=_iso_date())
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    notes = forms.CharField(label=_("Notes"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResourceForm(RecordForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    capacity = forms.CharField(label=_("How much / how often"), max_length=100, required=False)
+    available = forms.BooleanField(label=_("Available"), required=False, initial=True)
+    public = forms.BooleanField(label=_("Shown on the public board"), required=False,
+                                initial=True)
+
+
+class ServiceItemForm(RecordForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    mode = forms.ChoiceField(label=_("How"), choices=ServiceMode.choices,
+                             initial=ServiceMode.WALK_IN)
+    service_point = forms.ModelChoiceField(label=_("Service point"), required=False,
+                                           queryset=ServicePoint.objects.none(),
+                                           empty_label=_("(none)"))
+    place = forms.CharField(label=_("Where"), max_length=120, required=False)
+    hours = forms.CharField(label=_("When"), max_length=120, required=False)
+    phone = _phone(_("Appointment phone"))
+    active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=32767, initial=0,
+                                  widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+    def __init__(self, *args, service_points=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if service_points is not None:
+            self.fields["service_point"].queryset = service_points
+
+
+class TeamForm(BootstrapForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("What the team does"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VolunteerForm(BootstrapForm):
+    """A resident found by registry number (as on the member form) or a portal user."""
+
+    resident = forms.ModelChoiceField(
+        label=_("Resident (registry number)"), required=False,
+        queryset=Resident.objects.none(), widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text=_("The number in the address of the resident's page."),
+        error_messages={"invalid_choice": _("No resident with this number in your area.")})
+    user = forms.ModelChoiceField(label=_("Or a portal user"), required=False,
+                                  queryset=User.objects.none(), empty_label=_("(none)"))
+    party_member = forms.BooleanField(label=_("Party member"), required=False)
+    leader = forms.BooleanField(label=_("Team leader"), required=False)
+    joined_on = forms.DateField(label=_("Joined on"), widget=_iso_date())
+
+    def __init__(self, *args, users=None, residents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if users is not None:
+            self.fields["user"].queryset = users
+        if residents is not None:
+            self.fields["resident"].queryset = residents
+
+
+class ServiceHoursForm(BootstrapForm):
+    """Filled in on a phone after the work: large fields, the date defaulting to today."""
+
+    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.none())
+    served_on = forms.DateField(label=_("Date"), widget=_iso_date())
+    hours = forms.DecimalField(label=_("Hours"), max_digits=5, decimal_places=1,
+                               widget=forms.NumberInput(attrs={
+                                   "inputmode": "decimal", "step": "0.5", "min": "0.5",
+                                   "max": "24"}))
+    activity = forms.ModelChoiceField(label=_("Activity"), required=False,
+                                      queryset=Activity.objects.none(),
+                                      empty_label=_("(none)"))
+    note = forms.CharField(label=_("What was done"), max_length=200, required=False)
+
+    def __init__(self, *args, volunteers=None, activities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, queryset in (("volunteer", volunteers), ("activity", activities)):
+            if queryset is not None:
+                self.fields[name].queryset = queryset
+        self.fields["volunteer"].label_from_instance = lambda v: v.display_name
+        self.fields["activity"].label_from_instance = (
+            lambda a: f"{a.held_on:%Y-%m-%d} {a.title}")
+        for field in self.fields.values():
+            field.widget.attrs["class"] += (" form-select-lg" if isinstance(
+                field.widget, forms.Select) else " form-control-lg")

@@ -1,5 +1,5 @@
 """Activities and campaigns: the list with yearly and per-theme totals, recording one with photos
-from the phone's camera; volunteer teams with their members and hours."""
+from the phone's camera; setting up a volunteer team (its page is in teams.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +16,9 @@ from gridportal.forms import add_service_errors
 from grids.models import GridNode
 
 from .. import selectors, services
-from ..forms import ActivityFilterForm, ActivityForm
+from ..forms import ActivityFilterForm, ActivityForm, TeamForm
 from ..models import Theme
-from .common import pick_community, require, stream
+from .common import pick_community, posted_community, require, stream
 
 PAGE_SIZE = 25
 
@@ -34,7 +34,7 @@ def _activity_form(request: HttpRequest, community: GridNode, data=None,
 
 
 def _page(request: HttpRequest, communities, community: GridNode | None, *,
-          form: ActivityForm | None = None) -> HttpResponse:
+          form: ActivityForm | None = None, team_form: TeamForm | None = None) -> HttpResponse:
     context: dict = {"communities": communities, "community": community}
     if community is None:
         return render(request, "committees/activity_list.html", context)
@@ -63,6 +63,7 @@ def _page(request: HttpRequest, communities, community: GridNode | None, *,
     })
     if context["can_manage"]:
         context["form"] = form or _activity_form(request, community)
+        context["team_form"] = team_form or TeamForm(prefix="team")
     return render(request, "committees/activity_list.html", context)
 
 
@@ -75,7 +76,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def activity_create(request: HttpRequest) -> HttpResponse:
-    communities, community = pick_community(request)
+    communities, community = posted_community(request)
     require(community is not None and selectors.can_manage(request.user, community.pk))
     form = _activity_form(request, community, request.POST, request.FILES)
     if form.is_valid():
@@ -109,7 +110,18 @@ def activity_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse
 
 
 @login_required
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    team = selectors.team_get_for(user=request.user, pk=pk)
-    return render(request, "committees/team_detail.html", {
-        "team": team, "volunteers": selectors.volunteers_of(team)})
+@require_POST
+def team_create(request: HttpRequest) -> HttpResponse:
+    communities, community = posted_community(request)
+    require(selectors.can_manage(request.user, community.pk))
+    form = TeamForm(request.POST, prefix="team")
+    if form.is_valid():
+        try:
+            team = services.team_create(community=community, actor=request.user,
+                                        **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Volunteer team %(name)s set up.") % {"name": team.name})
+            return redirect("committees:team", team.pk)
+    return _page(request, communities, community, team_form=form)

@@ -2,10 +2,12 @@
 
 import mimetypes
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 
 from grids.models import GridNode
+from grids.selectors import assignment_list_for
 
 from .. import selectors
 
@@ -17,6 +19,16 @@ def pick_community(request: HttpRequest) -> tuple[list[GridNode], GridNode | Non
     chosen = request.GET.get("community") or request.POST.get("community")
     current = next((c for c in communities if str(c.pk) == chosen),
                    communities[0] if communities else None)
+    return communities, current
+
+
+def posted_community(request: HttpRequest) -> tuple[list[GridNode], GridNode]:
+    """For a page that creates a record: the community named by the request, which must be one
+    the user works in (else 404, never a silent fallback to another community)."""
+    communities, current = pick_community(request)
+    chosen = request.POST.get("community") or request.GET.get("community")
+    if current is None or (chosen and str(current.pk) != chosen):
+        raise Http404
     return communities, current
 
 
@@ -36,3 +48,10 @@ def require(allowed: bool) -> None:
 def stream(field_file) -> FileResponse:
     content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
     return FileResponse(field_file.open("rb"), content_type=content_type)
+
+
+def community_users(request: HttpRequest, community: GridNode):
+    """Active portal users with an assignment inside `community` (as the user may see them)."""
+    people = within(assignment_list_for(user=request.user), community).filter(
+        user__is_active=True).values("user_id")
+    return get_user_model().objects.filter(pk__in=people).order_by("username")

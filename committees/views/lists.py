@@ -1,5 +1,5 @@
-"""Partner units and their resources, the community's services, and the three lists (needs,
-services, resources) where a need is matched with an offer and followed to closure."""
+"""The three lists (needs, services, resources) where a need is matched with an offer and
+followed to closure. Partner units are in partners.py, services in service_items.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,34 +16,7 @@ from grids.models import GridNode
 from .. import selectors, services
 from ..forms import MatchForm
 from ..models import MatchStatus
-from .common import pick_community, require, within
-
-
-@login_required
-def partner_list(request: HttpRequest) -> HttpResponse:
-    communities, community = pick_community(request)
-    partners = (selectors.partner_list_for(user=request.user, community=community.pk)
-                .order_by("name") if community else [])
-    return render(request, "committees/partner_list.html", {
-        "communities": communities, "community": community, "partners": partners})
-
-
-@login_required
-def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = selectors.partner_get_for(user=request.user, pk=pk)
-    return render(request, "committees/partner_detail.html", {
-        "partner": partner, "resources": partner.resources.all(),
-        "activities": selectors.activity_list_for(user=request.user).filter(
-            partner=partner)[:20]})
-
-
-@login_required
-def service_list(request: HttpRequest) -> HttpResponse:
-    communities, community = pick_community(request)
-    items = (selectors.service_list_for(user=request.user, community=community.pk)
-             if community else [])
-    return render(request, "committees/service_list.html", {
-        "communities": communities, "community": community, "items": items})
+from .common import pick_community, posted_community, require, within
 
 
 def _match_form(request: HttpRequest, community: GridNode, data=None) -> MatchForm:
@@ -87,7 +60,7 @@ def three_lists(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def match_create(request: HttpRequest) -> HttpResponse:
-    communities, community = pick_community(request)
+    communities, community = posted_community(request)
     require(community is not None and selectors.can_manage(request.user, community.pk))
     form = _match_form(request, community, request.POST)
     if form.is_valid():

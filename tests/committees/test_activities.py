@@ -151,3 +151,17 @@ def test_activities_and_teams_are_seen_only_in_their_community(community, team):
     assert [a.title for a in selectors.activity_list_for(user=worker)] == ["世纪城反诈宣传"]
     assert [t.name for t in selectors.team_list_for(user=worker)] == ["党员先锋志愿服务队"]
     assert selectors.activity_list_for(user=community.admin).count() == 2
+
+
+def test_a_portal_user_joins_a_team_only_in_a_community_they_work_in(community, team):
+    from tests.grids.factories import AssignmentFactory, UserFactory
+
+    outsider = UserFactory(username="liuhe_worker")
+    AssignmentFactory(user=outsider, node=community.g4x, role="worker")
+    with pytest.raises(ValidationError) as error:
+        services.volunteer_add(team=team, actor=community.center_staff, user=outsider,
+                               joined_on=SERVED_ON)
+    assert "user" in error.value.message_dict
+    volunteer = services.volunteer_add(team=team, actor=community.center_staff,
+                                       user=community.worker_a, joined_on=SERVED_ON)
+    assert team.volunteers.get().user == community.worker_a == volunteer.user
