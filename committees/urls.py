@@ -1,18 +1,33 @@
 from django.urls import path
 
-from .views import activities, committees, lists, meetings, partners, public, service_items, teams
+from .views import (
+    actions,
+    activities,
+    committees,
+    lists,
+    meetings,
+    partners,
+    public,
+    service_items,
+    teams,
+)
 
 app_name = "committees"
 urlpatterns = [
     path("", committees.committee_list, name="list"),
     path("<int:pk>/", committees.committee_detail, name="detail"),
     path("<int:pk>/members/", committees.member_add, name="member_add"),
+    path("<int:pk>/members/<int:member_pk>/end/", actions.member_end_term,
+         name="member_end_term"),
     path("<int:pk>/charters/", committees.charter_adopt, name="charter_adopt"),
     path("<int:pk>/charters/<int:charter_pk>/file/", committees.charter_file,
          name="charter_file"),
     path("<int:pk>/meetings/", committees.meeting_schedule, name="meeting_schedule"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/record/", meetings.meeting_record, name="meeting_record"),
+    path("meetings/<int:pk>/cancel/", actions.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<int:pk>/decisions/<int:decision_pk>/ticket/", actions.decision_ticket,
+         name="decision_ticket"),
     path("meetings/<int:pk>/decisions/", meetings.decision_add, name="decision_add"),
     path("meetings/<int:pk>/attendance/", meetings.attendance, name="attendance"),
     path("meetings/<int:pk>/attendance/<int:member_pk>/", meetings.attendance_mark,

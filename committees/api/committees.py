@@ -101,6 +101,17 @@ class CommitteeFilter(filters.FilterSet):
         fields = ["community", "kind", "active"]
 
 
+class TermEndSerializer(serializers.Serializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.none())
+    ends_on = serializers.DateField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        committee = self.context.get("committee")
+        if committee is not None:
+            self.fields["member"].queryset = committee.members.all()
+
+
 class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
     """The five committees of the caller's communities, with current members and charter."""
 
@@ -126,6 +137,17 @@ class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
         member = service_errors(lambda: services.member_add(
             committee=committee, actor=request.user, **payload.validated_data))
         return Response(CommitteeMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TermEndSerializer, responses=CommitteeMemberSerializer)
+    @action(detail=True, methods=["post"], url_path="end-term")
+    def end_term(self, request, pk=None):
+        """End a member's term on a date (the member stays on record as a past member)."""
+        committee = selectors.committee_get_for(user=request.user, pk=pk)
+        payload = TermEndSerializer(data=request.data, context={"committee": committee})
+        payload.is_valid(raise_exception=True)
+        member = service_errors(lambda: services.member_end_term(
+            actor=request.user, **payload.validated_data))
+        return Response(CommitteeMemberSerializer(member).data)
 
 
 # --- Meetings -------------------------------------------------------------------------------
@@ -308,6 +330,15 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         payload.is_valid(raise_exception=True)
         meeting = service_errors(lambda: services.meeting_record(
             meeting=meeting, actor=request.user, **payload.validated_data))
+        return self._detail(meeting)
+
+    @extend_schema(request=None, responses=MeetingDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a planned meeting."""
+        meeting = self.get_object()
+        meeting = service_errors(lambda: services.meeting_cancel(meeting=meeting,
+                                                                 actor=request.user))
         return self._detail(meeting)
 
     @extend_schema(request=AttendanceMarkSerializer, responses=MeetingDetailSerializer)

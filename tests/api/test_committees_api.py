@@ -471,3 +471,34 @@ def test_the_schema_describes_the_committee_endpoints(community, api_client):
         assert path in paths
     params = {p["name"] for p in paths["/api/v1/meetings/"]["get"]["parameters"]}
     assert {"community", "committee", "kind", "status", "year"} <= params
+
+
+def test_a_members_term_ends_through_the_api(community, committee, other_committee, api_client):
+    member = MemberFactory(committee=committee, contact_name="马医生",
+                           starts_on=dt.date(2024, 1, 1))
+    outsider = MemberFactory(committee=other_committee, contact_name="六合委员")
+    url = f"/api/v1/committees/{committee.pk}/end-term/"
+    api_client.force_authenticate(community.worker_a)
+    assert api_client.post(url, {"member": member.pk, "ends_on": "2025-12-31"},
+                           format="json").status_code == 403
+    api_client.force_authenticate(community.center_staff)
+    early = api_client.post(url, {"member": member.pk, "ends_on": "2023-12-31"}, format="json")
+    assert early.status_code == 400 and "ends_on" in early.json()
+    other = api_client.post(url, {"member": outsider.pk, "ends_on": "2025-12-31"},
+                            format="json")
+    assert other.status_code == 400 and "member" in other.json()
+    response = api_client.post(url, {"member": member.pk, "ends_on": "2025-12-31"},
+                               format="json")
+    assert response.status_code == 200 and response.json()["ends_on"] == "2025-12-31"
+    member.refresh_from_db()
+    outsider.refresh_from_db()
+    assert (member.ends_on, outsider.ends_on) == (dt.date(2025, 12, 31), None)
+
+
+def test_a_planned_meeting_is_cancelled_through_the_api(community, committee, api_client):
+    planned = MeetingFactory(committee=committee, held_on=dt.date(2026, 12, 1))
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.post(f"/api/v1/meetings/{planned.pk}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    again = api_client.post(f"/api/v1/meetings/{planned.pk}/cancel/")
+    assert again.status_code == 400 and "status" in again.json()

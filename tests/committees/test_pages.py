@@ -9,6 +9,7 @@ import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from committees import services
@@ -28,6 +29,7 @@ from tickets import services as ticket_services
 from .factories import (
     ActivityFactory,
     CommitteeFactory,
+    MeetingFactory,
     MemberFactory,
     PartnerUnitFactory,
     ResourceFactory,
@@ -391,3 +393,53 @@ def test_the_public_board_takes_names_and_numbers_out_of_a_need_title(community,
     body = client.get(reverse("board:board", args=["SJC"])).content.decode()
     assert "李**家需要轮椅一台，电话***" in body
     assert "李建华" not in body and "13800001111" not in body
+
+
+def test_staff_end_a_members_term_and_it_moves_to_past_members(community, login):
+    committee = CommitteeFactory(community=community.community, name="公共服务委员会")
+    member = MemberFactory(committee=committee, contact_name="马医生",
+                           starts_on=dt.date(2024, 1, 1))
+    client = login(community.center_staff)
+    url = reverse("committees:member_end_term", args=[committee.pk, member.pk])
+    response = client.post(url, {"ends_on": "2025-12-31"}, follow=True)
+    member.refresh_from_db()
+    assert member.ends_on == dt.date(2025, 12, 31)
+    body = response.content.decode()
+    assert 'id="past-members"' in body and "马医生" in body.split('id="past-members"')[1]
+    # A term cannot end before it started: the message says so and nothing changes.
+    response = client.post(url, {"ends_on": "2023-01-01"}, follow=True)
+    member.refresh_from_db()
+    assert member.ends_on == dt.date(2025, 12, 31)
+    assert "The term cannot end before it starts." in response.content.decode() or \
+        "任期结束日期不能早于开始日期。" in response.content.decode()
+    assert login(community.worker_a).post(url, {"ends_on": "2026-01-01"}).status_code == 403
+
+
+def test_a_planned_meeting_can_be_cancelled_but_not_a_held_one(community, login):
+    committee = CommitteeFactory(community=community.community, name="合作互助委员会")
+    planned = MeetingFactory(committee=committee, held_on=dt.date(2026, 12, 1))
+    held = MeetingFactory(committee=committee, status=MeetingStatus.HELD, minutes="已开")
+    client = login(community.center_staff)
+    client.post(reverse("committees:meeting_cancel", args=[planned.pk]))
+    client.post(reverse("committees:meeting_cancel", args=[held.pk]))
+    planned.refresh_from_db()
+    held.refresh_from_db()
+    assert (planned.status, held.status) == (MeetingStatus.CANCELLED, MeetingStatus.HELD)
+    assert login(community.worker_a).post(
+        reverse("committees:meeting_cancel", args=[planned.pk])).status_code == 403
+
+
+def test_a_decision_recorded_without_a_ticket_becomes_one_later(community, login):
+    committee = CommitteeFactory(community=community.community, name="居民委员会")
+    meeting = MeetingFactory(committee=committee, status=MeetingStatus.HELD, minutes="议定",
+                             held_on=timezone.localdate())
+    decision = services.decision_add(meeting=meeting, actor=community.center_staff,
+                                     text="增设枫丹1栋快递柜", owner=community.g5a,
+                                     due_on=timezone.localdate() + dt.timedelta(days=20))
+    assert decision.ticket is None
+    client = login(community.center_staff)
+    page = client.get(reverse("committees:meeting", args=[meeting.pk])).content.decode()
+    assert reverse("committees:decision_ticket", args=[meeting.pk, decision.pk]) in page
+    client.post(reverse("committees:decision_ticket", args=[meeting.pk, decision.pk]))
+    decision.refresh_from_db()
+    assert decision.ticket is not None and decision.ticket.owner == community.g5a
