@@ -6,14 +6,17 @@ dwelling, 108 dwellings a building: some 300 buildings for 100,000 rows) to a te
 
 1. Speed. Times `import_residents(dry_run=False)` on the file (reading, checking every row,
    encrypting and hashing ID numbers, creating buildings, dwellings, households, residents and
-   memberships, in one transaction). Then takes the residents it wrote, as PostgreSQL prints them
-   (`COPY residents_resident TO STDOUT`: the same rows, with the same encrypted tokens), empties
-   the table, and times `COPY residents_resident FROM STDIN` of those rows: the floor for writing
-   them, with the same indexes and constraints. Reports rows/s and the ratio import / COPY.
+   memberships, in one transaction). Then takes the rows it wrote, as PostgreSQL prints them
+   (`COPY ... TO STDOUT`: the same rows, with the same encrypted tokens), empties the tables, and
+   times a raw `COPY ... FROM STDIN` of those same rows into all five tables in one transaction:
+   the floor for writing them, with the same indexes and constraints. The target (at most 3x) is
+   the ratio import / that COPY. For reference it also times the COPY of the residents table
+   alone (a fifth of what the import writes) and prints that ratio too.
 2. Memory. Imports a 20,000-row and a 100,000-row file, each into a registry emptied first, under
    tracemalloc, and compares the peaks (Python allocations during the import).
 
-Exits non-zero when the ratio is over 3 or the peak at 100k is more than 25% over that at 20k.
+Exits non-zero when the ratio to the COPY of the same rows is over 3 (best of the runs), or the
+peak at 100k is more than 25% over that at 20k.
 """
 
 import argparse
@@ -241,12 +244,13 @@ def measure(args) -> dict:
     write_csv(large, args.rows)
     try:
         results = {"dry run": time_dry_run(actor, large), "import": [], "copy": []}
+        results["copy all"] = []
         for _attempt in range(args.repeat):  # the best of a few: the machine is shared
             results["import"].append(time_import(actor, large, args.rows))
+            results["copy all"].append(time_raw_copy_of_everything())
+            time_import(actor, large, args.rows)
             elapsed, results["copied"] = time_raw_copy()
             results["copy"].append(elapsed)
-        time_import(actor, large, args.rows)
-        results["copy all"] = time_raw_copy_of_everything()
         results["mem small"] = peak_memory(actor, small)
         results["mem large"] = peak_memory(actor, large)
     finally:
@@ -272,17 +276,17 @@ def main() -> int:
         r = measure(args)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    imported, copied = min(r["import"]), min(r["copy"])
-    ratio = imported / copied
+    imported, copied, copied_all = min(r["import"]), min(r["copy"]), min(r["copy all"])
+    ratio = imported / copied_all
     growth = r["mem large"] / r["mem small"] - 1
     print(f"database: {connection.vendor}; rows: {args.rows:,}")
     print(f"import (not a dry run): {imported:8.2f} s  {args.rows / imported:>9,.0f} rows/s"
           f"   (runs: {', '.join(f'{t:.2f}' for t in r['import'])})")
-    print(f"raw COPY of its rows:   {copied:8.2f} s  {r['copied'] / copied:>9,.0f} rows/s"
-          f"   (runs: {', '.join(f'{t:.2f}' for t in r['copy'])})")
+    print(f"raw COPY of the same rows (5 tables, one transaction): {copied_all:8.2f} s"
+          f"   (runs: {', '.join(f'{t:.2f}' for t in r['copy all'])})")
     print(f"ratio import / COPY:    {ratio:8.2f}   (target <= 3)")
-    print(f"COPY of every row the import writes (5 tables, one transaction): "
-          f"{r['copy all']:.2f} s; import / that: {imported / r['copy all']:.2f}")
+    print(f"for reference, COPY of the residents table alone: {copied:.2f} s "
+          f"({r['copied'] / copied:,.0f} rows/s); import / that: {imported / copied:.2f}")
     print(f"dry run (for reference): {r['dry run']:7.2f} s")
     for label, (own, backend) in CPU.items():
         print(f"CPU seconds, last {label}: this process {own:.2f}, "
