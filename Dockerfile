@@ -37,4 +37,4 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "gridportal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "gridportal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

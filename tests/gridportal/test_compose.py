@@ -181,3 +181,10 @@ def test_build_context_leaves_out_local_state_and_secrets():
     }
     # var/ holds the development secret_key and SQLite database; .env holds deployment secrets.
     assert {".git", ".venv", "var", ".env"} <= ignored
+
+
+def test_gunicorn_gives_a_large_registry_import_time_to_finish():
+    # A 100,000-row import takes 8-20 s inside the request; gunicorn's default is 30 s.
+    assert "--timeout 120" in command("web")
+    cmd = dict(dockerfile_instructions())["CMD"]
+    assert '"--timeout", "120"' in cmd
