@@ -10,6 +10,8 @@ from .activities import (
 )
 from .cadence import (
     cadence_sweep,
+    reminder_deliver,
+    reminder_recipients,
 )
 from .lists import (
     match_create,
@@ -37,6 +39,8 @@ from .members import (
 )
 
 __all__ = [
+    "reminder_deliver",
+    "reminder_recipients",
     "DECISION_CATEGORY",
     "END_OF_DAY",
     "activity_record",

@@ -1,13 +1,18 @@
 """The joint-meeting cadence: a reminder before a meeting falls due, a flag (and one reminder)
-once it is overdue. Idempotent: each reminder is a row with a unique key."""
+once it is overdue. Idempotent twice over: each reminder is a row unique per (committee, kind,
+due date), and each inbox notice has a unique key, so neither a sweep nor a delivery that runs
+twice tells anybody twice."""
 
 import datetime as dt
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from grids.models import Assignment, Role
 from tickets.models import Notification
@@ -21,36 +26,62 @@ from ..models import (
 )
 from ..selectors import current_members_q, next_joint_meeting_due
 
-# --- The joint-meeting cadence --------------------------------------------------------------
+MESSAGES: dict[str, str] = {
+    CommitteeReminder.Kind.MEETING_DUE: gettext_noop(
+        "%(committee)s: the joint meeting is due by %(date)s."),
+    CommitteeReminder.Kind.CADENCE_MISSED: gettext_noop(
+        "%(committee)s has not held its joint meeting due on %(date)s."),
+}
 
 
-def _director_and_staff(committee: Committee) -> list[int]:
+def reminder_recipients(committee: Committee) -> list[int]:
+    """The committee's director and deputies serving today; when it has none who use the
+    portal, the community's center staff."""
     today = timezone.localdate()
     directors = committee.members.filter(current_members_q(today), user__isnull=False,
                                          user__is_active=True,
                                          position__in=[Position.DIRECTOR, Position.DEPUTY])
     users = set(directors.values_list("user_id", flat=True))
-    staff = Assignment.objects.current().filter(node_id=committee.community_id,
-                                                role=Role.CENTER_STAFF, user__is_active=True)
-    if not users:  # nobody directs it: the community's staff hear about it instead
-        users |= set(staff.values_list("user_id", flat=True))
+    if not users:
+        staff = Assignment.objects.current().filter(node_id=committee.community_id,
+                                                    role=Role.CENTER_STAFF, user__is_active=True)
+        users = set(staff.values_list("user_id", flat=True))
     return sorted(users)
 
 
-def _remind_once(committee: Committee, kind: str, due_on: dt.date, text: str) -> bool:
-    """Create the reminder row and its inbox notices unless the row exists (then nothing)."""
+def _remind_once(committee: Committee, kind: str, due_on: dt.date) -> bool:
+    """Record the reminder unless it exists; its delivery is queued once the sweep commits."""
     try:
         with transaction.atomic():
             reminder = CommitteeReminder.objects.create(committee=committee, kind=kind,
                                                         due_on=due_on)
-            link = reverse("committees:detail", args=[committee.pk])
-            Notification.objects.bulk_create(
-                Notification(user_id=user_id, text=text[:200], link=link,
-                             key=f"committee-reminder:{reminder.pk}:{user_id}")
-                for user_id in _director_and_staff(committee))
     except IntegrityError:
         return False
+    from ..tasks import deliver_committee_reminder_task
+
+    transaction.on_commit(lambda: deliver_committee_reminder_task.delay(reminder.pk))
     return True
+
+
+def reminder_deliver(*, reminder: CommitteeReminder) -> int:
+    """Put the reminder in its recipients' inboxes (those not told yet) and e-mail them; the
+    number of new inbox notices."""
+    committee = reminder.committee
+    text = _(MESSAGES[reminder.kind]) % {"committee": committee.name,
+                                         "date": reminder.due_on.isoformat()}
+    link = reverse("committees:detail", args=[committee.pk])
+    keys = {f"committee-reminder:{reminder.pk}:{user_id}": user_id
+            for user_id in reminder_recipients(committee)}
+    told = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    fresh = [Notification(user_id=user_id, text=text[:200], link=link, key=key)
+             for key, user_id in keys.items() if key not in told]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    emails = list(Notification.objects.filter(key__in=[n.key for n in fresh])
+                  .exclude(user__email="").values_list("user__email", flat=True))
+    if emails:
+        send_mail(subject=text[:120], message=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                  recipient_list=emails, fail_silently=False)
+    return len(fresh)
 
 
 def cadence_sweep(*, today: dt.date | None = None) -> dict[str, int]:
@@ -66,13 +97,9 @@ def cadence_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         if today > due:
             if committee.cadence_missed_since != due:
                 Committee.objects.filter(pk=committee.pk).update(cadence_missed_since=due)
-            text = _("%(committee)s has not held its joint meeting due on %(date)s.") % {
-                "committee": committee.name, "date": due.isoformat()}
-            if _remind_once(committee, CommitteeReminder.Kind.CADENCE_MISSED, due, text):
+            if _remind_once(committee, CommitteeReminder.Kind.CADENCE_MISSED, due):
                 counts["flagged"] += 1
-        elif today >= due - dt.timedelta(days=committee.remind_days_before):
-            text = _("%(committee)s: the joint meeting is due by %(date)s.") % {
-                "committee": committee.name, "date": due.isoformat()}
-            if _remind_once(committee, CommitteeReminder.Kind.MEETING_DUE, due, text):
-                counts["reminded"] += 1
+        elif (today >= due - dt.timedelta(days=committee.remind_days_before)
+              and _remind_once(committee, CommitteeReminder.Kind.MEETING_DUE, due)):
+            counts["reminded"] += 1
     return counts

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from committees import selectors, services
 from committees.models import CommitteeReminder, MeetingStatus, Position
+from committees.tasks import deliver_committee_reminder_task
 from tickets import services as ticket_services
 from tickets.models import Channel, Notification, Status
 from tickets.selectors import ticket_list_for
@@ -95,20 +96,30 @@ def test_director_records_the_meeting_and_attendance(committee, community):
         director.pk: True, member.pk: False}
 
 
-def test_committee_past_its_cadence_is_flagged_and_reminded_once(committee, community):
+def test_committee_past_its_cadence_is_flagged_and_reminded_once(
+        committee, community, django_capture_on_commit_callbacks, mailoutbox):
+    community.hub1_head.email = "hub1@example.cn"
+    community.hub1_head.save()
     MemberFactory(committee=committee, user=community.hub1_head, contact_name="",
                   position=Position.DIRECTOR)
     MeetingFactory(committee=committee, held_on=dt.date(2026, 1, 15), status=MeetingStatus.HELD)
-    services.cadence_sweep(today=dt.date(2026, 4, 10))  # due 2026-04-15: a reminder first
+    with django_capture_on_commit_callbacks() as queued:
+        services.cadence_sweep(today=dt.date(2026, 4, 10))  # due 2026-04-15: a reminder first
     assert list(CommitteeReminder.objects.values_list("kind", flat=True)) == ["meeting_due"]
-    first = services.cadence_sweep(today=dt.date(2026, 4, 20))
-    again = services.cadence_sweep(today=dt.date(2026, 4, 21))
+    with django_capture_on_commit_callbacks() as more:
+        first = services.cadence_sweep(today=dt.date(2026, 4, 20))
+        again = services.cadence_sweep(today=dt.date(2026, 4, 21))
     committee.refresh_from_db()
     assert committee.cadence_missed_since == dt.date(2026, 4, 15)
     assert first == {"reminded": 0, "flagged": 1} and again == {"reminded": 0, "flagged": 0}
+    assert len(queued) == len(more) == 1  # one delivery queued per reminder, none for repeats
+    for reminder in CommitteeReminder.objects.all():
+        assert deliver_committee_reminder_task(reminder.pk) == 1
+        assert deliver_committee_reminder_task(reminder.pk) == 0  # a retry tells nobody twice
     inbox = Notification.objects.filter(user=community.hub1_head)
     assert inbox.count() == 2
     assert {n.link for n in inbox} == {f"/committees/{committee.pk}/"}
+    assert [m.to for m in mailoutbox] == [["hub1@example.cn"], ["hub1@example.cn"]]
     # Holding the joint meeting clears the flag.
     with time_machine.travel(dt.datetime(2026, 4, 22, 9, tzinfo=dt.UTC), tick=False):
         meeting = services.meeting_schedule(committee=committee, actor=community.center_staff,
@@ -158,3 +169,13 @@ def test_beat_runs_the_cadence_sweep_every_morning(committee, community, setting
     with time_machine.travel(TODAY, tick=False):
         assert app.tasks[entry["task"]].apply().get() == {"reminded": 0, "flagged": 1}
         assert app.tasks[entry["task"]].apply().get() == {"reminded": 0, "flagged": 0}
+
+
+def test_a_committee_without_a_portal_director_reminds_the_center_staff(committee, community):
+    MemberFactory(committee=committee, contact_name="张主任", position=Position.DIRECTOR)
+    MeetingFactory(committee=committee, held_on=dt.date(2026, 1, 15), status=MeetingStatus.HELD)
+    services.cadence_sweep(today=dt.date(2026, 5, 1))
+    reminder = CommitteeReminder.objects.get()
+    assert services.reminder_recipients(committee) == [community.center_staff.pk]
+    deliver_committee_reminder_task(reminder.pk)
+    assert Notification.objects.get().user == community.center_staff
