@@ -192,3 +192,26 @@ class Registry:
 @pytest.fixture
 def registry(community):
     return Registry(community)
+
+
+@pytest.fixture
+def redis_app():
+    """A Celery app on the real Redis, with a queue of its own; the portal's app again after."""
+    import uuid
+
+    from celery import Celery
+
+    from gridportal.celery import app as portal_app
+
+    app = Celery("gridportal-redis-test")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    # A queue of its own, so that another test run on the same Redis cannot take its tasks.
+    app.conf.update(broker_url=REDIS_TEST_URL, result_backend=REDIS_TEST_URL,
+                    task_ignore_result=False, broker_transport_options={},
+                    task_default_queue=f"gridportal-test-{uuid.uuid4().hex}")
+    app.set_current()
+    app.set_default()
+    yield app
+    app.close()
+    portal_app.set_current()
+    portal_app.set_default()

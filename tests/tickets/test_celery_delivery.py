@@ -1,38 +1,17 @@
 """A reminder travels through the real Redis broker to a real Celery worker."""
 
 import datetime as dt
-import uuid
 
 import pytest
 import time_machine
-from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
-from tests.conftest import REDIS_TEST_URL
 from tests.tickets.factories import make_ticket
 from tickets.models import Notification, Reminder, SLAPolicy, Whistle
 from tickets.sweep import sweep
 from tickets.tasks import deliver_reminder_task
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_app():
-    from gridportal.celery import app as portal_app
-
-    app = Celery("gridportal-redis-test")
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    # A queue of its own, so that another test run on the same Redis cannot take its tasks.
-    app.conf.update(broker_url=REDIS_TEST_URL, result_backend=REDIS_TEST_URL,
-                    task_ignore_result=False, broker_transport_options={},
-                    task_default_queue=f"gridportal-test-{uuid.uuid4().hex}")
-    app.set_current()
-    app.set_default()
-    yield app
-    app.close()
-    portal_app.set_current()
-    portal_app.set_default()
 
 
 def test_a_worker_on_redis_delivers_a_due_soon_reminder(community, redis_app):
