@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..models import (
     Charter,
     Committee,
+    CommitteeArea,
     CommitteeKind,
     Decision,
     Meeting,
@@ -53,6 +54,14 @@ class CharterBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "adopted_on"]
 
 
+class CommitteeAreaSerializer(serializers.ModelSerializer):
+    nodes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = CommitteeArea
+        fields = ["id", "name", "size", "nodes"]
+
+
 class CommitteeSerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -61,13 +70,14 @@ class CommitteeSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField(read_only=True)
     members = CommitteeMemberSerializer(source="current_members", many=True, read_only=True)
     charter = serializers.SerializerMethodField()
+    areas = CommitteeAreaSerializer(many=True, read_only=True)
 
     class Meta:
         model = Committee
         fields = ["id", "community", "community_name", "kind", "kind_display", "name",
                   "description", "active", "cadence_months", "cadence_missed_since",
                   "last_joint_meeting", "next_joint_meeting_due", "member_count", "members",
-                  "charter"]
+                  "charter", "areas"]
         read_only_fields = fields
 
     def get_next_joint_meeting_due(self, committee: Committee) -> dt.date:
@@ -126,7 +136,9 @@ class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
         committees = selectors.committee_list_for(user=self.request.user, active=None)
         return committees.order_by("community_id", "kind", "name", "pk").prefetch_related(
             Prefetch("members", queryset=current, to_attr="current_members"),
-            Prefetch("charters", queryset=charters, to_attr="charters_by_adoption"))
+            Prefetch("charters", queryset=charters, to_attr="charters_by_adoption"),
+            Prefetch("areas", queryset=CommitteeArea.objects.order_by("size", "name")
+                     .prefetch_related("nodes")))
 
     @extend_schema(request=MemberAddSerializer, responses={201: CommitteeMemberSerializer})
     @action(detail=True, methods=["post"])

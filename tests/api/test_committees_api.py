@@ -502,3 +502,15 @@ def test_a_planned_meeting_is_cancelled_through_the_api(community, committee, ap
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     again = api_client.post(f"/api/v1/meetings/{planned.pk}/cancel/")
     assert again.status_code == 400 and "status" in again.json()
+
+
+def test_a_committee_lists_the_areas_it_covers(community, committee, api_client):
+    from committees.models import CommitteeArea
+
+    area = CommitteeArea.objects.create(committee=committee, name="枫丹大区", size="large")
+    area.nodes.set([community.g4a, community.g5a])
+    api_client.force_authenticate(community.worker_a)
+    body = api_client.get(f"/api/v1/committees/{committee.pk}/").json()
+    [shown] = body["areas"]
+    assert (shown["id"], shown["name"], shown["size"]) == (area.pk, "枫丹大区", "large")
+    assert sorted(shown["nodes"]) == sorted([community.g4a.pk, community.g5a.pk])

@@ -443,3 +443,15 @@ def test_a_decision_recorded_without_a_ticket_becomes_one_later(community, login
     client.post(reverse("committees:decision_ticket", args=[meeting.pk, decision.pk]))
     decision.refresh_from_db()
     assert decision.ticket is not None and decision.ticket.owner == community.g5a
+
+
+def test_the_committee_page_shows_the_areas_it_covers(community, login):
+    from committees.models import CommitteeArea
+
+    committee = CommitteeFactory(community=community.community, name="物业服务委员会")
+    area = CommitteeArea.objects.create(committee=committee, name="金色大区", size="large")
+    area.nodes.set([community.hub2])
+    body = login(community.worker_a).get(
+        reverse("committees:detail", args=[committee.pk])).content.decode()
+    section = body.split('id="areas"')[1]
+    assert "金色大区" in section and community.hub2.name in section
