@@ -137,7 +137,7 @@ class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
         return committees.order_by("community_id", "kind", "name", "pk").prefetch_related(
             Prefetch("members", queryset=current, to_attr="current_members"),
             Prefetch("charters", queryset=charters, to_attr="charters_by_adoption"),
-            Prefetch("areas", queryset=CommitteeArea.objects.order_by("size", "name")
+            Prefetch("areas", queryset=CommitteeArea.objects.order_by("size", "pk")
                      .prefetch_related("nodes")))
 
     @extend_schema(request=MemberAddSerializer, responses={201: CommitteeMemberSerializer})

@@ -73,7 +73,7 @@ def _detail(request: HttpRequest, committee: Committee, *, status: int = 200,
         "current_members": [m for m in members if m.ends_on is None or m.ends_on >= today],
         "past_members": [m for m in members if m.ends_on is not None and m.ends_on < today],
         "charter": charter,
-        "areas": committee.areas.prefetch_related("nodes").order_by("size", "name"),
+        "areas": committee.areas.prefetch_related("nodes").order_by("size", "pk"),
         "earlier_charters": committee.charters.exclude(pk=charter.pk if charter else None),
         "meetings": selectors.meeting_list_for(user=request.user,
                                                committee=committee.pk)
