@@ -8,30 +8,16 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path, reverse
+from django.urls import reverse
 from openpyxl import load_workbook
 
-import gridportal.urls
 from grids.models import NodeKind, Role
 from tests.grids.factories import AssignmentFactory, GridNodeFactory, UserFactory
 from tests.tickets.factories import make_ticket
 from tickets import services
-from tickets.stats_api import TicketStatsView
 
 pytestmark = pytest.mark.django_db
 STATS_URL = "/api/v1/stats/tickets/"
-# The stats endpoint as gridportal/urls.py mounts it (and the rest of the site beside it).
-urlpatterns = [
-    path("api/v1/stats/tickets/", TicketStatsView.as_view(), name="api-ticket-stats"),
-    path("", include(gridportal.urls)),
-]
-
-
-@pytest.fixture
-def stats_urls(settings):
-    settings.ROOT_URLCONF = __name__
-
-
 def work(ticket, worker, *, satisfaction="satisfied"):
     for action in ("accept", "start", "resolve", "reply"):
         ticket = services.ticket_transition(ticket=ticket, actor=worker, action=action,
@@ -188,7 +174,7 @@ def test_the_export_opens_and_holds_the_same_figures_without_formulas(community,
 # --- Stats API ------------------------------------------------------------------------------
 
 
-def test_the_stats_api_returns_the_dashboards_figures(community, api_client, stats_urls):
+def test_the_stats_api_returns_the_dashboards_figures(community, api_client):
     work(make_ticket(node=community.g5a), community.worker_a)
     make_ticket(node=community.g5c)
     api_client.force_authenticate(community.center_staff)
@@ -207,7 +193,7 @@ def test_the_stats_api_returns_the_dashboards_figures(community, api_client, sta
     assert everything["summary"]["total"] == 2 and everything["since"] is None
 
 
-def test_the_stats_api_says_which_field_is_wrong(community, api_client, stats_urls):
+def test_the_stats_api_says_which_field_is_wrong(community, api_client):
     api_client.force_authenticate(community.worker_a)
     response = api_client.get(STATS_URL, {"node": community.g5b.pk})  # not theirs
     assert response.status_code == 400 and "node" in response.json()
@@ -218,11 +204,11 @@ def test_the_stats_api_says_which_field_is_wrong(community, api_client, stats_ur
     assert api_client.get(STATS_URL, {"node": community.g5a.pk}).status_code == 200
 
 
-def test_the_stats_api_needs_authentication(api_client, stats_urls, db):
+def test_the_stats_api_needs_authentication(api_client, db):
     assert api_client.get(STATS_URL).status_code in (401, 403)
 
 
-def test_the_stats_api_is_bounded_in_queries(community, api_client, stats_urls):
+def test_the_stats_api_is_bounded_in_queries(community, api_client):
     api_client.force_authenticate(community.center_staff)
     _grow(community, 1)
     with CaptureQueriesContext(connection) as small:
