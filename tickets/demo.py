@@ -52,6 +52,9 @@ PER_SCALE = 1500
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
 
+# Tickets left unfinished past their deadline (per scale), and the age they are picked at.
+STALLED = 7
+STALL_AGE = (dt.timedelta(days=30), dt.timedelta(days=75))
 CHANNELS = {Channel.HOTLINE: 30, Channel.JIESU_JIBAN: 14, Channel.CITY_MANAGEMENT: 8,
             Channel.LETTERS_VISITS: 3, Channel.PROPOSAL: 5, Channel.WECHAT_GROUP: 16,
             Channel.SELF_REPORT: 6, Channel.WALK_IN: 8, Channel.PATROL: 8, Channel.REFERRAL: 2}
@@ -378,6 +381,23 @@ def _department_story(life: TicketLife) -> bool:
             and _escalate(life, department=life.place.department) and step_accept(life))
 
 
+def _stall(life: TicketLife) -> None:
+    """Accepted and started on time, then left unfinished: open today, past its deadline."""
+    if step_accept(life, late_share=0.0):
+        life.step(life.hours(0.1, 2), "start", actor=life.ticket.assignee,
+                  status=Status.IN_PROGRESS, note="")
+
+
+def _stalled(drafts: list[tuple[Ticket, bool]], now: dt.datetime, count: int,
+             rng: random.Random) -> set[int]:
+    """Which drafts stall: grid tickets old enough (30 to 75 days) for any deadline, even 15
+    working days across the Spring Festival, to have passed, so that the demo has overdue work
+    to show whatever day it is seeded on."""
+    eligible = [index for index, (ticket, department) in enumerate(drafts)
+                if not department and STALL_AGE[0] < now - ticket.created_at < STALL_AGE[1]]
+    return set(rng.sample(eligible, min(count, len(eligible))))
+
+
 def _live(life: TicketLife, *, whistle_to_department: bool, stuck: bool) -> None:
     rng = life.rng
     if rng.random() < 0.01:
@@ -484,11 +504,14 @@ class StoryFactory:
             created_at=ticket.created_at))
         return life
 
-    def life(self, ticket: Ticket, *, department: bool) -> TicketLife:
+    def life(self, ticket: Ticket, *, department: bool, stalled: bool = False) -> TicketLife:
         life = self.intake(ticket)
-        recent = self.now - ticket.created_at < dt.timedelta(days=45)
-        _live(life, whistle_to_department=department,
-              stuck=recent and self.rng.random() < 0.15)
+        if stalled:
+            _stall(life)
+        else:
+            recent = self.now - ticket.created_at < dt.timedelta(days=45)
+            _live(life, whistle_to_department=department,
+                  stuck=recent and self.rng.random() < 0.15)
         ticket.updated_at = life.clock
         schedule(ticket)
         return life
@@ -543,13 +566,14 @@ def seed_tickets(*, scale: int = 1, seed: int = 2026) -> TicketSeed:
             department = place.department is not None and rng.random() < 0.012
             drafts.append((factory.ticket(community_level=department), department))
         drafts.sort(key=lambda draft: draft[0].created_at)
+        stalled = _stalled(drafts, now, STALLED * max(1, scale), rng)
         lives, duplicates, done = [], [], []
-        for ticket, department in drafts:
-            into = None if department else _duplicate_of(ticket, done, rng)
+        for index, (ticket, department) in enumerate(drafts):
+            into = None if department or index in stalled else _duplicate_of(ticket, done, rng)
             if into is not None:
                 duplicates.append(factory.duplicate(ticket, into))
                 continue
-            lives.append(factory.life(ticket, department=department))
+            lives.append(factory.life(ticket, department=department, stalled=index in stalled))
             done.append(ticket)
         with story_timestamps():
             _write(lives, duplicates, result, now)

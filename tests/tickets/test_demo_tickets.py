@@ -5,6 +5,7 @@ import datetime as dt
 import time
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -113,3 +114,14 @@ def test_demo_timelines_follow_the_transition_table_and_fill_the_dashboard(seede
     # The deadline sweep takes the demo as it finds it: reminders for the late ones.
     done = sweep(timezone.now())
     assert sum(n for key, n in done.items() if key.endswith(":overdue")) >= summary.overdue // 2
+
+
+def test_the_demo_has_overdue_work_even_when_seeded_just_after_the_spring_festival(db):
+    # The long holiday pushes working-day deadlines back; the stalled tickets are picked old
+    # enough that theirs have passed all the same.
+    with time_machine.travel(dt.datetime(2026, 2, 20, 2, tzinfo=dt.UTC), tick=True):
+        seed_grids()
+        seed_registry()
+        result = seed_tickets()
+        overdue = Ticket.objects.filter(selectors.overdue_q(timezone.now())).count()
+    assert overdue == result.overdue >= 5
