@@ -243,18 +243,19 @@ def ticket_self_report(*, key: str, node: GridNode, category: Category, title: s
 # --- Rights ---------------------------------------------------------------------------------
 
 
-def _is_owner_side(actor: User, ticket: Ticket) -> bool:
+def ticket_rights(user: User, ticket: Ticket) -> tuple[bool, bool]:
+    """Whether the user acts for the ticket's owner, and whether they supervise it: the one rule
+    behind both a transition's check and a page's buttons.
+
+    Owner side: an owner role at the owning node or above it (a department's liaison, once the
+    ticket is whistled to a department). Supervisor: a head or center staff above the owning node
+    (at it or above, for a department's ticket, which has left the tree).
+    """
     if ticket.department is not None:
-        return ticket.department.liaisons.filter(pk=actor.pk).exists()
-    return bool(roles_covering(actor, ticket.owner) & OWNER_ROLES)
-
-
-def _is_supervisor(actor: User, ticket: Ticket) -> bool:
-    owner = ticket.owner
-    if ticket.department_id is not None:
-        return bool(roles_covering(actor, owner) & SUPERVISOR_ROLES)
-    parent = owner.parent
-    return parent is not None and bool(roles_covering(actor, parent) & SUPERVISOR_ROLES)
+        liaison = ticket.department.liaisons.filter(pk=user.pk).exists()
+        return liaison, bool(roles_covering(user, ticket.owner) & SUPERVISOR_ROLES)
+    here_or_above, above = roles_above(user, ticket.owner)
+    return bool(here_or_above & OWNER_ROLES), bool(above & SUPERVISOR_ROLES)
 
 
 def _require_right(actor: User | None, who: str, ticket: Ticket) -> None:
@@ -264,9 +265,8 @@ def _require_right(actor: User | None, who: str, ticket: Ticket) -> None:
         return
     if actor is None or sees_everything(actor) or who == ANYONE:
         return
-    allowed = (_is_owner_side(actor, ticket) if who == OWNER
-               else _is_supervisor(actor, ticket) if who == SUPERVISOR else False)
-    if not allowed:
+    owner, supervisor = ticket_rights(actor, ticket)
+    if not {OWNER: owner, SUPERVISOR: supervisor}.get(who, False):
         raise PermissionDenied(_("You may not do this with this ticket."))
 
 
@@ -325,13 +325,7 @@ def ticket_photo_add(*, ticket: Ticket, actor: User | None, photo, public: bool 
 
 def allowed_actions(*, ticket: Ticket, user: User) -> list[str]:
     """The actions the user may run on the ticket now (for the buttons of a page)."""
-    if sees_everything(user):
-        owner = supervisor = True
-    elif ticket.department_id is not None:
-        owner, supervisor = _is_owner_side(user, ticket), _is_supervisor(user, ticket)
-    else:
-        here_or_above, above = roles_above(user, ticket.owner)
-        owner, supervisor = bool(here_or_above & OWNER_ROLES), bool(above & SUPERVISOR_ROLES)
+    owner, supervisor = (True, True) if sees_everything(user) else ticket_rights(user, ticket)
     rights = {OWNER: owner, SUPERVISOR: supervisor, ANYONE: True, SYSTEM: False}
     return [name for name, transition in TRANSITIONS.items()
             if ticket.status in transition.sources and rights[transition.who]]
