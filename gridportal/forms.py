@@ -1,7 +1,12 @@
 """Form helpers shared by the apps' pages."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -12,3 +17,16 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def save_with(form: forms.Form, write: Callable[[dict[str, Any]], T]) -> T | None:
+    """Run the service `write` on the form's cleaned data when the form is valid. Its
+    ValidationError goes on the form (see add_service_errors). The service's result, or None
+    when the page must show the form again."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None

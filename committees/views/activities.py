@@ -3,7 +3,6 @@ from the phone's camera; setting up a volunteer team (its page is in teams.py)."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 from grids.models import GridNode
 
 from .. import selectors, services
@@ -79,15 +78,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
     require(community is not None and selectors.can_manage(request.user, community.pk))
     form = _activity_form(request, community, request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            activity = services.activity_record(community=community, actor=request.user,
-                                                **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Activity recorded."))
-            return redirect("committees:activity", activity.pk)
+    activity = save_with(form, lambda data: services.activity_record(
+        community=community, actor=request.user, **data))
+    if activity is not None:
+        messages.success(request, _("Activity recorded."))
+        return redirect("committees:activity", activity.pk)
     return _page(request, communities, community, form=form)
 
 
@@ -115,13 +110,9 @@ def team_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
     require(selectors.can_manage(request.user, community.pk))
     form = TeamForm(request.POST, prefix="team")
-    if form.is_valid():
-        try:
-            team = services.team_create(community=community, actor=request.user,
-                                        **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Volunteer team %(name)s set up.") % {"name": team.name})
-            return redirect("committees:team", team.pk)
+    team = save_with(form, lambda data: services.team_create(
+        community=community, actor=request.user, **data))
+    if team is not None:
+        messages.success(request, _("Volunteer team %(name)s set up.") % {"name": team.name})
+        return redirect("committees:team", team.pk)
     return _page(request, communities, community, team_form=form)

@@ -4,7 +4,6 @@ earlier versions, meetings, open decisions and the next joint meeting due."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 from grids.people import person_name
 from grids.selectors import assignment_list_for
 from residents.selectors import resident_list_for
@@ -106,16 +105,12 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
     require(selectors.can_manage(request.user, committee.community_id))
     form = _member_form(request, committee, request.POST)
-    if form.is_valid():
-        try:
-            member = services.member_add(committee=committee, actor=request.user,
-                                         **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s added to the committee.") % {
-                "name": member.display_name})
-            return redirect("committees:detail", committee.pk)
+    member = save_with(form, lambda data: services.member_add(
+        committee=committee, actor=request.user, **data))
+    if member is not None:
+        messages.success(request, _("%(name)s added to the committee.") % {
+            "name": member.display_name})
+        return redirect("committees:detail", committee.pk)
     return _detail(request, committee, member_form=form)
 
 
@@ -125,18 +120,13 @@ def charter_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
     require(selectors.can_manage(request.user, committee.community_id))
     form = CharterForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            charter = services.charter_adopt(committee=committee, actor=request.user,
-                                             adopted_on=data["adopted_on"], text=data["text"],
-                                             file=data["file"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Charter version %(version)s recorded.") % {
-                "version": charter.version})
-            return redirect("committees:detail", committee.pk)
+    charter = save_with(form, lambda data: services.charter_adopt(
+        committee=committee, actor=request.user, adopted_on=data["adopted_on"], text=data["text"],
+        file=data["file"]))
+    if charter is not None:
+        messages.success(request, _("Charter version %(version)s recorded.") % {
+            "version": charter.version})
+        return redirect("committees:detail", committee.pk)
     return _detail(request, committee, charter_form=form)
 
 
@@ -156,16 +146,11 @@ def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
     require(selectors.can_record_meetings(request.user, committee))
     form = MeetingForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.meeting_schedule(
-                committee=committee, actor=request.user, title=data["title"],
-                held_on=data["held_on"], kind=data["kind"], starts_at=data["starts_at"],
-                place=data["place"], agenda=form.agenda_items())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Meeting scheduled."))
-            return redirect("committees:meeting", meeting.pk)
+    meeting = save_with(form, lambda data: services.meeting_schedule(
+        committee=committee, actor=request.user, title=data["title"], held_on=data["held_on"],
+        kind=data["kind"], starts_at=data["starts_at"], place=data["place"],
+        agenda=form.agenda_items()))
+    if meeting is not None:
+        messages.success(request, _("Meeting scheduled."))
+        return redirect("committees:meeting", meeting.pk)
     return _detail(request, committee, meeting_form=form)

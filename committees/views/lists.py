@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 from grids.models import GridNode
 
 from .. import selectors, services
@@ -63,18 +63,13 @@ def match_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
     require(community is not None and selectors.can_manage(request.user, community.pk))
     form = _match_form(request, community, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.match_create(need=data["need"], actor=request.user,
-                                  service=data["service"], resource=data["resource"],
-                                  note=data["note"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Need %(ref)s matched.") % {
-                "ref": data["need"].reference})
-            return redirect(f"{reverse('committees:three_lists')}?community={community.pk}")
+    saved = save_with(form, lambda data: services.match_create(
+        need=data["need"], actor=request.user, service=data["service"], resource=data["resource"],
+        note=data["note"]))
+    if saved is not None:
+        messages.success(request, _("Need %(ref)s matched.") % {
+            "ref": saved.need.reference})
+        return redirect(f"{reverse('committees:three_lists')}?community={community.pk}")
     return _three_lists(request, communities, community, match_form=form)
 
 

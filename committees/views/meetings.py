@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 from grids.selectors import visible_nodes
 
 from .. import selectors, services
@@ -66,16 +66,12 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
     require(selectors.can_record_meetings(request.user, meeting.committee))
     form = _record_form(meeting, selectors.attendance_rows(meeting), request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.meeting_record(meeting=meeting, actor=request.user, minutes=data["minutes"],
-                                    present=data["present"], guests=data["guests"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The meeting is recorded as held."))
-            return redirect("committees:meeting", meeting.pk)
+    saved = save_with(form, lambda data: services.meeting_record(
+        meeting=meeting, actor=request.user, minutes=data["minutes"], present=data["present"],
+        guests=data["guests"]))
+    if saved is not None:
+        messages.success(request, _("The meeting is recorded as held."))
+        return redirect("committees:meeting", meeting.pk)
     return _page(request, meeting, record_form=form)
 
 
@@ -85,19 +81,15 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
     require(selectors.can_record_meetings(request.user, meeting.committee))
     form = DecisionForm(request.POST, nodes=_owner_nodes(request, meeting))
-    if form.is_valid():
-        try:
-            decision = services.decision_add(meeting=meeting, actor=request.user,
-                                             **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
+    decision = save_with(form, lambda data: services.decision_add(
+        meeting=meeting, actor=request.user, **data))
+    if decision is not None:
+        if decision.ticket_id:
+            messages.success(request, _("Decision recorded as ticket %(ref)s.") % {
+                "ref": decision.ticket.reference})
         else:
-            if decision.ticket_id:
-                messages.success(request, _("Decision recorded as ticket %(ref)s.") % {
-                    "ref": decision.ticket.reference})
-            else:
-                messages.success(request, _("Decision recorded."))
-            return redirect("committees:meeting", meeting.pk)
+            messages.success(request, _("Decision recorded."))
+        return redirect("committees:meeting", meeting.pk)
     return _page(request, meeting, decision_form=form)
 
 

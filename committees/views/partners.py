@@ -3,14 +3,13 @@ where the community's staff add and edit them without the admin."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 
 from .. import selectors, services
 from ..forms import PartnerForm, ResourceForm
@@ -40,15 +39,11 @@ def partner_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
     require(selectors.can_manage(request.user, community.pk))
     form = PartnerForm(request.POST)
-    if form.is_valid():
-        try:
-            partner = services.partner_save(actor=request.user, community=community,
-                                            **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Partner unit %(name)s added.") % {"name": partner.name})
-            return redirect("committees:partner", partner.pk)
+    partner = save_with(form, lambda data: services.partner_save(
+        actor=request.user, community=community, **data))
+    if partner is not None:
+        messages.success(request, _("Partner unit %(name)s added.") % {"name": partner.name})
+        return redirect("committees:partner", partner.pk)
     return _list_page(request, communities, community, form=form)
 
 
@@ -80,17 +75,13 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partner = selectors.partner_get_for(user=request.user, pk=pk)
     require(selectors.can_manage(request.user, partner.community_id))
     form = PartnerForm(request.POST, prefix="partner")
-    if form.is_valid():
-        try:
-            # A copy: a refused change must not show on the page as if it were saved.
-            services.partner_save(actor=request.user, community=partner.community,
-                                  partner=selectors.partner_get_for(user=request.user, pk=pk),
-                                  **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Partner unit saved."))
-            return redirect("committees:partner", partner.pk)
+    # A copy: a refused change must not show on the page as if it were saved.
+    saved = save_with(form, lambda data: services.partner_save(
+        actor=request.user, community=partner.community,
+        partner=selectors.partner_get_for(user=request.user, pk=pk), **data))
+    if saved is not None:
+        messages.success(request, _("Partner unit saved."))
+        return redirect("committees:partner", partner.pk)
     return _detail_page(request, partner, edit_form=form)
 
 
@@ -100,15 +91,11 @@ def resource_create(request: HttpRequest, pk: int) -> HttpResponse:
     partner = selectors.partner_get_for(user=request.user, pk=pk)
     require(selectors.can_manage(request.user, partner.community_id))
     form = ResourceForm(request.POST, prefix="resource")
-    if form.is_valid():
-        try:
-            resource = services.resource_save(actor=request.user, partner=partner,
-                                              **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Resource %(name)s added.") % {"name": resource.name})
-            return redirect("committees:partner", partner.pk)
+    resource = save_with(form, lambda data: services.resource_save(
+        actor=request.user, partner=partner, **data))
+    if resource is not None:
+        messages.success(request, _("Resource %(name)s added.") % {"name": resource.name})
+        return redirect("committees:partner", partner.pk)
     return _detail_page(request, partner, resource_form=form)
 
 
@@ -119,17 +106,12 @@ def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(selectors.can_manage(request.user, partner.community_id))
     if request.method == "POST":
         form = ResourceForm(request.POST)
-        if form.is_valid():
-            try:
-                services.resource_save(actor=request.user, partner=partner,
-                                       resource=selectors.resource_get_for(user=request.user,
-                                                                           pk=pk),
-                                       **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Resource saved."))
-                return redirect("committees:partner", partner.pk)
+        saved = save_with(form, lambda data: services.resource_save(
+            actor=request.user, partner=partner,
+            resource=selectors.resource_get_for(user=request.user, pk=pk), **data))
+        if saved is not None:
+            messages.success(request, _("Resource saved."))
+            return redirect("committees:partner", partner.pk)
     else:
         form = ResourceForm(initial=ResourceForm.initial_from(resource))
     return render(request, "committees/record_form.html", {

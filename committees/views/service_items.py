@@ -3,14 +3,13 @@ editing a service by the community's staff."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 from grids.models import GridNode
 from grids.selectors import service_point_list_for
 
@@ -48,15 +47,11 @@ def service_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
     require(selectors.can_manage(request.user, community.pk))
     form = _service_form(request, community, request.POST)
-    if form.is_valid():
-        try:
-            item = services.service_item_save(actor=request.user, community=community,
-                                              **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Service %(name)s added.") % {"name": item.name})
-            return redirect(f"{reverse('committees:service_list')}?community={community.pk}")
+    item = save_with(form, lambda data: services.service_item_save(
+        actor=request.user, community=community, **data))
+    if item is not None:
+        messages.success(request, _("Service %(name)s added.") % {"name": item.name})
+        return redirect(f"{reverse('committees:service_list')}?community={community.pk}")
     return _list_page(request, communities, community, form=form)
 
 
@@ -68,15 +63,11 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     subject = f"{community.name} · {item.name}"  # as saved, whatever the form says
     if request.method == "POST":
         form = _service_form(request, community, request.POST)
-        if form.is_valid():
-            try:
-                services.service_item_save(actor=request.user, community=community,
-                                           item=item, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Service saved."))
-                return redirect(f"{reverse('committees:service_list')}?community={community.pk}")
+        saved = save_with(form, lambda data: services.service_item_save(
+            actor=request.user, community=community, item=item, **data))
+        if saved is not None:
+            messages.success(request, _("Service saved."))
+            return redirect(f"{reverse('committees:service_list')}?community={community.pk}")
     else:
         form = _service_form(request, community, initial=ServiceItemForm.initial_from(item))
     return render(request, "committees/record_form.html", {

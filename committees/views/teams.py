@@ -5,14 +5,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridportal.forms import add_service_errors
+from gridportal.forms import save_with
 from grids.people import person_name
 from residents.selectors import resident_list_for
 
@@ -66,16 +65,12 @@ def volunteer_add(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.team_get_for(user=request.user, pk=pk)
     require(selectors.can_manage(request.user, team.community_id))
     form = _volunteer_form(request, team, request.POST)
-    if form.is_valid():
-        try:
-            volunteer = services.volunteer_add(team=team, actor=request.user,
-                                               **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(name)s joined the team.") % {
-                "name": volunteer.display_name})
-            return redirect("committees:team", team.pk)
+    volunteer = save_with(form, lambda data: services.volunteer_add(
+        team=team, actor=request.user, **data))
+    if volunteer is not None:
+        messages.success(request, _("%(name)s joined the team.") % {
+            "name": volunteer.display_name})
+        return redirect("committees:team", team.pk)
     return _page(request, team, volunteer_form=form)
 
 
@@ -85,13 +80,10 @@ def hours_add(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.team_get_for(user=request.user, pk=pk)
     require(selectors.can_manage(request.user, team.community_id))
     form = _hours_form(request, team, request.POST)
-    if form.is_valid():
-        try:
-            record = services.service_hours_add(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("%(hours)s hours recorded for %(name)s.") % {
-                "hours": record.hours, "name": record.volunteer.display_name})
-            return redirect("committees:team", team.pk)
+    record = save_with(form, lambda data: services.service_hours_add(
+        actor=request.user, **data))
+    if record is not None:
+        messages.success(request, _("%(hours)s hours recorded for %(name)s.") % {
+            "hours": record.hours, "name": record.volunteer.display_name})
+        return redirect("committees:team", team.pk)
     return _page(request, team, hours_form=form)
