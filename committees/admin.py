@@ -2,13 +2,16 @@
 through the selectors (admins see all); people, residents, tickets and nodes are picked by id so
 the pages stay fast whatever the size of the registry."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from gridportal.forms import add_service_errors
 from grids.models import GridNode
 from grids.selectors import visible_nodes
 
-from . import selectors
+from . import selectors, services
 from .models import (
     Activity,
     ActivityPhoto,
@@ -75,8 +78,33 @@ class CharterInline(admin.TabularInline):
     show_change_link = True
 
 
+class MemberForm(forms.ModelForm):
+    """The admin keeps the rules of a term too: one director at a time, no overlapping terms
+    for the same person."""
+
+    class Meta:
+        model = Member
+        fields = ["committee", "position", "user", "resident", "contact_name", "contact_phone",
+                  "organisation_kind", "organisation", "starts_on", "ends_on"]
+
+    def clean(self):
+        data = super().clean()
+        committee = data.get("committee") or getattr(self.instance, "committee", None)
+        if committee is not None and committee.pk and data.get("starts_on") and not self.errors:
+            try:
+                services.check_term(
+                    committee=committee, position=data.get("position", ""),
+                    starts_on=data["starts_on"], ends_on=data.get("ends_on"),
+                    user=data.get("user"), resident=data.get("resident"),
+                    contact_name=data.get("contact_name", ""), exclude_pk=self.instance.pk)
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return data
+
+
 class MemberInline(admin.TabularInline):
     model = Member
+    form = MemberForm
     extra = 0
     fields = ["position", "user", "resident", "contact_name", "contact_phone",
               "organisation_kind", "organisation", "starts_on", "ends_on"]
@@ -106,6 +134,7 @@ class CharterAdmin(CommunityScopedAdmin):
 
 @admin.register(Member)
 class MemberAdmin(CommunityScopedAdmin):
+    form = MemberForm
     community_field = "committee__community"
     list_display = ["__str__", "committee", "position", "organisation_kind", "organisation",
                     "starts_on", "ends_on"]

@@ -34,11 +34,13 @@ from .meetings import (
 )
 from .members import (
     charter_adopt,
+    check_term,
     member_add,
     member_end_term,
 )
 
 __all__ = [
+    "check_term",
     "reminder_deliver",
     "reminder_recipients",
     "DECISION_CATEGORY",

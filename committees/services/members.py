@@ -41,20 +41,11 @@ def member_add(*, committee: Committee, actor: User, position: str, starts_on: d
     if len(people) != 1:
         raise ValidationError({"user": _("Choose one person: a portal user, a resident or an "
                                          "outside contact's name.")})
-    if ends_on is not None and ends_on < starts_on:
-        raise ValidationError({"ends_on": _("The term cannot end before it starts.")})
     if resident is not None and not within_community(resident.node, committee.community):
         raise ValidationError({"resident": _("This resident does not live in the committee's "
                                              "community.")})
-    terms = _overlaps(committee.members.all(), starts_on, ends_on)
-    if position == Position.DIRECTOR and terms.filter(position=Position.DIRECTOR).exists():
-        raise ValidationError({"position": _("The committee already has a director for these "
-                                             "dates; end that term first.")})
-    same = (Q(user=user) if user else Q(resident=resident) if resident
-            else Q(contact_name=contact_name.strip()))
-    if terms.filter(same).exists():
-        raise ValidationError({"starts_on": _("This person is already a member for these "
-                                              "dates.")})
+    check_term(committee=committee, position=position, starts_on=starts_on, ends_on=ends_on,
+               user=user, resident=resident, contact_name=contact_name)
     member = Member(committee=committee, user=user, resident=resident,
                     contact_name=contact_name.strip(), contact_phone=contact_phone,
                     position=position, organisation=organisation, starts_on=starts_on,
@@ -66,11 +57,36 @@ def member_add(*, committee: Committee, actor: User, position: str, starts_on: d
     return member
 
 
+def check_term(*, committee: Committee, position: str, starts_on: dt.date,
+               ends_on: dt.date | None, user: User | None = None,
+               resident: Resident | None = None, contact_name: str = "",
+               exclude_pk: int | None = None) -> None:
+    """The rules of a term, for the services and the admin alike: it ends after it starts, a
+    committee has one director at a time, and nobody serves twice in overlapping terms."""
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The term cannot end before it starts.")})
+    members = committee.members.all()
+    if exclude_pk is not None:
+        members = members.exclude(pk=exclude_pk)
+    terms = _overlaps(members, starts_on, ends_on)
+    if position == Position.DIRECTOR and terms.filter(position=Position.DIRECTOR).exists():
+        raise ValidationError({"position": _("The committee already has a director for these "
+                                             "dates; end that term first.")})
+    same = (Q(user=user) if user else Q(resident=resident) if resident
+            else Q(contact_name=contact_name.strip()))
+    if terms.filter(same).exists():
+        raise ValidationError({"starts_on": _("This person is already a member for these "
+                                              "dates.")})
+
+
 @transaction.atomic
 def member_end_term(*, member: Member, actor: User, ends_on: dt.date) -> Member:
     require_manager(actor, member.committee.community_id)
-    if ends_on < member.starts_on:
-        raise ValidationError({"ends_on": _("The term cannot end before it starts.")})
+    Committee.objects.select_for_update().get(pk=member.committee_id)
+    check_term(committee=member.committee, position=member.position,
+               starts_on=member.starts_on, ends_on=ends_on, user=member.user,
+               resident=member.resident, contact_name=member.contact_name,
+               exclude_pk=member.pk)
     member.ends_on = ends_on
     member.save(update_fields=["ends_on"])
     return member

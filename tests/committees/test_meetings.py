@@ -179,3 +179,30 @@ def test_a_committee_without_a_portal_director_reminds_the_center_staff(committe
     assert services.reminder_recipients(committee) == [community.center_staff.pk]
     deliver_committee_reminder_task(reminder.pk)
     assert Notification.objects.get().user == community.center_staff
+
+
+def test_a_directors_term_cannot_be_stretched_over_the_next_directors(committee, community):
+    first = services.member_add(committee=committee, actor=community.center_staff,
+                                position=Position.DIRECTOR, contact_name="张主任",
+                                starts_on=dt.date(2024, 1, 1), ends_on=dt.date(2026, 12, 31))
+    services.member_add(committee=committee, actor=community.center_staff,
+                        position=Position.DIRECTOR, contact_name="李主任",
+                        starts_on=dt.date(2027, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        services.member_end_term(member=first, actor=community.center_staff,
+                                 ends_on=dt.date(2027, 6, 30))
+    assert "position" in error.value.message_dict
+    first.refresh_from_db()
+    assert first.ends_on == dt.date(2026, 12, 31)
+
+
+def test_the_admin_keeps_one_director_at_a_time(committee, community, client):
+    MemberFactory(committee=committee, contact_name="张主任", position=Position.DIRECTOR,
+                  starts_on=dt.date(2024, 1, 1))
+    client.force_login(community.admin)
+    response = client.post("/admin/committees/member/add/", {
+        "committee": committee.pk, "position": Position.DIRECTOR, "contact_name": "李主任",
+        "organisation_kind": "resident", "starts_on": "2026-01-01"})
+    assert response.status_code == 200  # the form again, with the error
+    assert committee.members.filter(position=Position.DIRECTOR).count() == 1
+    assert response.context["adminform"].form.errors["position"]
