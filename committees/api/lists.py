@@ -1,8 +1,8 @@
 """/api/v1/partner-units/, /resources/ and /services/: the records behind the three lists."""
 
+from collections.abc import Callable
+from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, viewsets
 
@@ -24,10 +24,10 @@ from .common import ScopedChoicesMixin, community_filter
 class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """A list kept by the community's staff: created and changed through one service; nothing
-    is deleted (set `active` or `available` to false instead)."""
+    is deleted (set `active` or `available` to false instead). Each list names its service in
+    `save_record(data, instance=None)`, which returns the saved record."""
 
-    def save_record(self, data: dict, instance=None):
-        raise NotImplementedError
+    save_record: Callable[..., Any]
 
     def perform_create(self, serializer):
         record = service_errors(lambda: self.save_record(dict(serializer.validated_data)))
@@ -118,10 +118,7 @@ class ResourceViewSet(RecordViewSet):
 
     def save_record(self, data: dict, instance=None):
         partner = data.pop("partner", None) or instance.partner
-        if instance is not None and partner.pk != instance.partner_id and not \
-                selectors.can_manage(self.request.user, instance.partner.community_id):
-            raise DjangoPermissionDenied(_("Only the community's staff can change these "
-                                           "records."))
+        # The service checks the right to the resource's old community as well as the new one.
         return services.resource_save(actor=self.request.user, partner=partner,
                                       resource=instance, **data)
 

@@ -181,3 +181,19 @@ def test_staff_admin_lists_only_their_communitys_partner_units(community, login)
         content_type__app_label="committees", codename__in=["view_partnerunit"]))
     body = login(staff).get(reverse("admin:committees_partnerunit_changelist")).content.decode()
     assert "世纪城小学" in body and "六合小学" not in body
+
+
+def test_a_resource_moves_only_for_someone_who_manages_both_communities(community):
+    from tests.grids.factories import AssignmentFactory, UserFactory
+
+    here = PartnerUnitFactory(community=community.community, name="世纪城小学")
+    there = PartnerUnitFactory(community=community.other, name="六合中学")
+    resource = services.resource_save(actor=community.center_staff, partner=here,
+                                      name="操场开放")
+    liuhe_staff = UserFactory(username="liuhe_staff")
+    AssignmentFactory(user=liuhe_staff, node=community.other, role="center_staff")
+    with pytest.raises(PermissionDenied):
+        services.resource_save(actor=liuhe_staff, partner=there, resource=resource,
+                               name="操场开放")
+    resource.refresh_from_db()
+    assert resource.partner == here
