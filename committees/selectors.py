@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from grids.models import Assignment, GridNode, NodeKind, Role
-from grids.selectors import User, sees_everything
+from grids.selectors import User, sees_everything, subtree_q
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_list_for
 from tickets.workflow import OPEN
@@ -338,8 +338,7 @@ def public_board(*, community_code: str) -> PublicBoard:
                                          active=True)
     except GridNode.DoesNotExist:
         raise Http404 from None
-    within = Q(node__tree_id=community.tree_id, node__lft__gte=community.lft,
-               node__lft__lt=community.rght)
+    within = subtree_q(community, "node")
     tickets = (Ticket.objects.filter(within, category__is_wish=True)
                .exclude(status__in=["merged", "rejected"])
                .select_related("owner").only(

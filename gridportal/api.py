@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -36,3 +37,25 @@ def service_errors(call: Callable[[], T]) -> T:
                               else {"non_field_errors": error.messages}) from error
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from error
+
+
+class ScopedChoicesMixin:
+    """Narrow the related fields named in `scopes` (field name -> a function of the user giving
+    the queryset a caller may pick from) to what the requesting user may see.
+
+    Only fields present in the submitted data are narrowed (each scope costs a query); the
+    others keep an empty queryset, so nothing outside scope can ever be chosen.
+    """
+
+    scopes: dict[str, Callable] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        submitted = getattr(self, "initial_data", None) or {}
+        if request is None:
+            return
+        for name in self.scopes.keys() & self.fields.keys() & set(submitted):
+            field = self.fields[name]
+            if isinstance(field, serializers.PrimaryKeyRelatedField):
+                field.queryset = self.scopes[name](request.user)

@@ -51,6 +51,14 @@ def scope_ranges(user: User) -> list[tuple[int, int, int]]:
     return ranges
 
 
+def subtree_q(node: GridNode, path: str = "") -> Q:
+    """`path` (a path from a model to a GridNode, "" for GridNode itself) lies in `node`'s
+    subtree, `node` included: one range on the tree columns."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}tree_id": node.tree_id, f"{prefix}lft__gte": node.lft,
+                f"{prefix}lft__lt": node.rght})
+
+
 def scope_q(user: User, node_field: str = "node",
             ranges: list[tuple[int, int, int]] | None = None) -> Q | None:
     """The scoping condition on `node_field` as a Q (None: the user sees everything; an empty

@@ -3,11 +3,11 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
 
+from gridportal.api import ScopedChoicesMixin as BaseScopedChoicesMixin
 from gridportal.api import ScopedIdFilter
 from grids.models import GridNode
-from grids.selectors import service_point_list_for
+from grids.selectors import service_point_list_for, subtree_q
 from residents.selectors import resident_list_for
 
 from .. import selectors
@@ -26,20 +26,10 @@ SCOPES = {
 }
 
 
-class ScopedChoicesMixin:
-    """Narrow the related fields named in SCOPES to what the requesting user may see, when they
-    are submitted (a scope costs queries); unsubmitted ones keep an empty queryset."""
+class ScopedChoicesMixin(BaseScopedChoicesMixin):
+    """Related fields a caller submits are chosen among what the selectors above let them see."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        submitted = getattr(self, "initial_data", None) or {}
-        if request is None:
-            return
-        for name in SCOPES.keys() & self.fields.keys() & set(submitted):
-            field = self.fields[name]
-            if isinstance(field, serializers.PrimaryKeyRelatedField):
-                field.queryset = SCOPES[name](request.user)
+    scopes = SCOPES
 
 
 def community_filter(field_name: str = "community") -> ScopedIdFilter:
@@ -49,7 +39,6 @@ def community_filter(field_name: str = "community") -> ScopedIdFilter:
 
 
 def nodes_of(community: GridNode):
-    return GridNode.objects.filter(tree_id=community.tree_id, lft__gte=community.lft,
-                                   lft__lt=community.rght, active=True)
+    return GridNode.objects.filter(subtree_q(community), active=True)
 
 

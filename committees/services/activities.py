@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gridportal.uploads import check_photo
 from grids.models import Assignment, GridNode
+from grids.selectors import subtree_q
 from residents.models import Resident
 
 from ..models import (
@@ -69,8 +70,7 @@ def volunteer_add(*, team: VolunteerTeam, actor: User, joined_on: dt.date,
                                                  "community.")})
         party_member = party_member or resident.party_member
     elif not Assignment.objects.current().filter(
-            user=user, node__tree_id=team.community.tree_id, node__lft__gte=team.community.lft,
-            node__lft__lt=team.community.rght).exists():
+            subtree_q(team.community, "node"), user=user).exists():
         raise ValidationError({"user": _("This user does not work in the team's community.")})
     same = Q(resident=resident) if resident else Q(user=user)
     if team.volunteers.filter(same).exists():

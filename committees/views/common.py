@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 
 from grids.models import GridNode
-from grids.selectors import assignment_list_for
+from grids.selectors import assignment_list_for, subtree_q
 
 from .. import selectors
 
@@ -34,10 +34,7 @@ def posted_community(request: HttpRequest) -> tuple[list[GridNode], GridNode]:
 
 def within(queryset, community: GridNode, field: str = "node"):
     """Narrow a scoped queryset to the rows whose node lies in `community`'s subtree."""
-    prefix = f"{field}__" if field else ""
-    return queryset.filter(**{f"{prefix}tree_id": community.tree_id,
-                              f"{prefix}lft__gte": community.lft,
-                              f"{prefix}lft__lt": community.rght})
+    return queryset.filter(subtree_q(community, field))
 
 
 def require(allowed: bool) -> None:
