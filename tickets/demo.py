@@ -479,10 +479,9 @@ class StoryFactory:
         title = rng.choice(TOPICS[code][1])
         place_text = (f"{dwelling.building.address}{dwelling.entrance}单元{dwelling.number}"
                       if dwelling else f"{location.name}辖区")
-        return Ticket(
-            reference=self.reference(created), tracking_token=secrets.token_urlsafe(32),
-            short_code="".join(secrets.choice(services.SHORT_CODE_ALPHABET) for _ in range(6)),
-            channel=channel, whistle=Whistle.KEY if community_level else _pick(rng, WHISTLES),
+        return self.new_ticket(
+            created, channel=channel,
+            whistle=Whistle.KEY if community_level else _pick(rng, WHISTLES),
             category=category, title=title, description=f"{place_text}：{title}，请尽快处理。",
             node=location, building=dwelling.building if dwelling else None, dwelling=dwelling,
             address="" if dwelling else place_text,
@@ -491,9 +490,16 @@ class StoryFactory:
             owner=place.route(location, category),
             external_number=(f"{channel[:2].upper()}{self.sequence:07d}"
                              if channel in (Channel.HOTLINE, Channel.JIESU_JIBAN) else ""),
-            idempotency_key=f"{DEMO_KEY}{self.sequence:07d}", created_at=created,
-            stage_started_at=created,
+            idempotency_key=f"{DEMO_KEY}{self.sequence:07d}",
         )
+
+    def new_ticket(self, created: dt.datetime, **fields) -> Ticket:
+        """An unsaved ticket received at `created`, with its reference, tracking token and
+        short code (the ticket demo's and the committees demo's)."""
+        return Ticket(reference=self.reference(created),
+                      tracking_token=secrets.token_urlsafe(32),
+                      short_code=services.new_short_code(), created_at=created,
+                      stage_started_at=created, **fields)
 
     def intake(self, ticket: Ticket) -> TicketLife:
         life = TicketLife(ticket, self.place, self.rng, self.now)

@@ -114,7 +114,7 @@ def _new_reference(now: dt.datetime) -> str:
     return f"T{timezone.localtime(now):%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def _short_code() -> str:
+def new_short_code() -> str:
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(6))
 
 
@@ -171,7 +171,7 @@ def ticket_create(
     now = timezone.now()
     ticket = Ticket(
         reference=_new_reference(now), tracking_token=secrets.token_urlsafe(32),
-        short_code=_short_code(), channel=channel, whistle=whistle, category=category,
+        short_code=new_short_code(), channel=channel, whistle=whistle, category=category,
         title=title, description=description, node=location,
         building=dwelling.building if dwelling else building, dwelling=dwelling,
         address=address, resident=resident, reporter_name=reporter_name,

@@ -3,7 +3,6 @@ teams with their hours; a year of campaigns."""
 
 import datetime as dt
 import random
-import secrets
 from decimal import Decimal
 
 from django.utils import timezone
@@ -143,16 +142,13 @@ def _wish(ctx: Context, title: str, grid: GridNode, category: Category,
           created: dt.datetime) -> TicketLife:
     ctx.ticket_number += 1
     place = ctx.factory.place
-    ticket = Ticket(
-        reference=ctx.factory.reference(created), tracking_token=secrets.token_urlsafe(32),
-        short_code="".join(secrets.choice(ticket_services.SHORT_CODE_ALPHABET)
-                           for _ in range(6)),
-        channel=Channel.WECHAT_GROUP, whistle=Whistle.ROUTINE, category=category, title=title,
+    ticket = ctx.factory.new_ticket(
+        created, channel=Channel.WECHAT_GROUP, whistle=Whistle.ROUTINE, category=category,
+        title=title,
         description=f"{grid.name}居民：{title.removeprefix('微心愿：')}。", node=grid,
         owner=place.route(grid, category), address=f"{grid.name}辖区",
         reporter_name=ctx.rng.choice("王李张刘陈杨黄赵") + ctx.rng.choice(("女士", "先生")),
-        idempotency_key=f"{TICKET_KEY}{ctx.ticket_number:05d}", created_at=created,
-        stage_started_at=created)
+        idempotency_key=f"{TICKET_KEY}{ctx.ticket_number:05d}")
     life = ctx.factory.intake(ticket)
     step_accept(life)
     ticket.updated_at = life.clock

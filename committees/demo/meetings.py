@@ -2,7 +2,6 @@
 decisions became tickets."""
 
 import datetime as dt
-import secrets
 
 from django.utils import timezone
 
@@ -215,24 +214,19 @@ def _story(ctx: Context, decision: Decision, created: dt.datetime, due_on: dt.da
     committee = decision.meeting.committee
     owner = decision.owner
     assert owner is not None  # noqa: S101 - every demo decision has an owner
-    ticket = Ticket(
-        reference=ctx.factory.reference(created), tracking_token=secrets.token_urlsafe(32),
-        short_code="".join(secrets.choice(ticket_services.SHORT_CODE_ALPHABET)
-                           for _ in range(6)),
-        channel=Channel.COMMITTEE, whistle=Whistle.ROUTINE, category=_decision_category(),
+    ticket = ctx.factory.new_ticket(
+        created, channel=Channel.COMMITTEE, whistle=Whistle.ROUTINE, category=_decision_category(),
         title=decision.text[:120], node=owner, owner=owner, address=f"{owner.name}辖区",
         description=(f"{committee.name}{decision.meeting.title}"
                      f"（{decision.meeting.held_on:%Y-%m-%d}）决定：\n{decision.text}"),
-        idempotency_key=f"{TICKET_KEY}{ctx.ticket_number:05d}", created_by=ctx.staff,
-        created_at=created, stage_started_at=created)
+        idempotency_key=f"{TICKET_KEY}{ctx.ticket_number:05d}", created_by=ctx.staff)
     life = ctx.factory.intake(ticket)
     ticket.resolve_due_at = timezone.make_aware(dt.datetime.combine(due_on, services.END_OF_DAY))
     return life
 
 
 def _decision_category() -> Category:
-    category = Category.objects.filter(code=services.DECISION_CATEGORY).first()
-    return category or Category.objects.filter(active=True).order_by("position").first()
+    return Category.objects.get(code=services.DECISION_CATEGORY)  # made by a migration
 
 
 def _write_stories(stories: list[tuple[Decision, TicketLife]], result: CommitteeSeed) -> None:
