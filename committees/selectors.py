@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
@@ -152,17 +153,10 @@ def committee_get_for(*, user: User, pk) -> Committee:
 
 def next_joint_meeting_due(committee: Committee, last_held: dt.date | None) -> dt.date:
     """The date by which the next joint meeting is due: the cadence counted from the last held
-    joint meeting, or from the day the committee was set up."""
+    joint meeting, or from the day the committee was set up (31 January + 1 month: 28/29
+    February)."""
     start = last_held or timezone.localdate(committee.created_at)
-    month = start.month - 1 + committee.cadence_months
-    year, month = start.year + month // 12, month % 12 + 1
-    day = min(start.day, _days_in_month(year, month))
-    return dt.date(year, month, day)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (following - dt.timedelta(days=1)).day
+    return start + relativedelta(months=committee.cadence_months)
 
 
 def member_list(*, committee: Committee, current_only: bool = False) -> QuerySet[Member]:

@@ -206,3 +206,21 @@ def test_the_admin_keeps_one_director_at_a_time(committee, community, client):
     assert response.status_code == 200  # the form again, with the error
     assert committee.members.filter(position=Position.DIRECTOR).count() == 1
     assert response.context["adminform"].form.errors["position"]
+
+
+@pytest.mark.parametrize(("last_held", "months", "due"), [
+    (dt.date(2026, 1, 15), 3, dt.date(2026, 4, 15)),
+    (dt.date(2026, 11, 30), 3, dt.date(2027, 2, 28)),  # no 30 February: the month's end
+    (dt.date(2026, 8, 31), 1, dt.date(2026, 9, 30)),
+    (dt.date(2026, 12, 10), 12, dt.date(2027, 12, 10)),
+])
+def test_the_next_joint_meeting_falls_due_a_cadence_after_the_last(committee, last_held,
+                                                                   months, due):
+    committee.cadence_months = months
+    assert selectors.next_joint_meeting_due(committee, last_held) == due
+
+
+def test_a_committee_without_meetings_counts_its_cadence_from_its_creation(community):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC), tick=False):
+        committee = CommitteeFactory(community=community.community)
+    assert selectors.next_joint_meeting_due(committee, None) == dt.date(2026, 6, 2)
