@@ -5,15 +5,14 @@ import json
 import urllib.request
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from grids.models import Assignment, Role
 
+from .inbox import inbox_and_mail
 from .models import (
     NodeWebhook,
     Notification,
@@ -99,20 +98,12 @@ def post_to_group_robot(ticket: Ticket, text: str) -> bool:
 def deliver(*, ticket: Ticket, users: set, text: str, key_prefix: str) -> int:
     """Create the inbox rows not yet there, e-mail their users, and tell the node's group robot
     the first time; return how many inbox rows were new."""
-    keys = {f"{key_prefix}:{user.pk}": user for user in users}
-    existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-    fresh = [Notification(user=user, ticket=ticket, text=text[:200], key=key)
-             for key, user in keys.items() if key not in existing]
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    emails = [n.user.email for n in fresh if n.user is not None and n.user.email]
-    if emails:
-        send_mail(subject=text[:120], message=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=emails, fail_silently=False)
+    fresh = inbox_and_mail(users=users, text=text, key_prefix=key_prefix, ticket=ticket)
     robot_key = f"{key_prefix}:robot"
     if not Notification.objects.filter(key=robot_key).exists() and post_to_group_robot(
             ticket, text):
         Notification.objects.create(user=None, ticket=ticket, text=text[:200], key=robot_key)
-    return len(fresh)
+    return fresh
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)

@@ -5,8 +5,7 @@ twice tells anybody twice."""
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import send_mail
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from grids.models import Assignment, Role
-from tickets.models import Notification
+from tickets.inbox import inbox_and_mail
 
 from ..models import (
     Committee,
@@ -69,19 +68,9 @@ def reminder_deliver(*, reminder: CommitteeReminder) -> int:
     committee = reminder.committee
     text = _(MESSAGES[reminder.kind]) % {"committee": committee.name,
                                          "date": reminder.due_on.isoformat()}
-    link = reverse("committees:detail", args=[committee.pk])
-    keys = {f"committee-reminder:{reminder.pk}:{user_id}": user_id
-            for user_id in reminder_recipients(committee)}
-    told = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-    fresh = [Notification(user_id=user_id, text=text[:200], link=link, key=key)
-             for key, user_id in keys.items() if key not in told]
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    emails = list(Notification.objects.filter(key__in=[n.key for n in fresh])
-                  .exclude(user__email="").values_list("user__email", flat=True))
-    if emails:
-        send_mail(subject=text[:120], message=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=emails, fail_silently=False)
-    return len(fresh)
+    users = get_user_model().objects.filter(pk__in=reminder_recipients(committee))
+    return inbox_and_mail(users=users, text=text, key_prefix=f"committee-reminder:{reminder.pk}",
+                          link=reverse("committees:detail", args=[committee.pk]))
 
 
 def cadence_sweep(*, today: dt.date | None = None) -> dict[str, int]:
