@@ -13,6 +13,7 @@ from tickets.models import Ticket
 from .models import (
     Activity,
     Committee,
+    CommitteeKind,
     MeetingKind,
     OrganisationKind,
     PartnerKind,
@@ -62,6 +63,17 @@ class MemberForm(BootstrapForm):
             self.fields["user"].queryset = users
         if residents is not None:
             self.fields["resident"].queryset = residents
+
+
+class CommitteeForm(BootstrapForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CommitteeKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    cadence_months = forms.IntegerField(label=_("Joint meeting every (months)"), initial=3,
+                                        min_value=1, max_value=12)
+    remind_days_before = forms.IntegerField(label=_("Remind the director (days before)"),
+                                            initial=7, min_value=0, max_value=60)
 
 
 class CharterForm(BootstrapForm):

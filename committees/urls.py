@@ -15,6 +15,7 @@ from .views import (
 app_name = "committees"
 urlpatterns = [
     path("", committees.committee_list, name="list"),
+    path("new/", committees.committee_create, name="create"),
     path("<int:pk>/", committees.committee_detail, name="detail"),
     path("<int:pk>/members/", committees.member_add, name="member_add"),
     path("<int:pk>/members/<int:member_pk>/end/", actions.member_end_term,

@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "ServicePointKindEnum": "grids.models.ServicePointKind",
         "RoleEnum": "grids.models.Role",
         "TicketStatusEnum": "tickets.models.Status",
+        "CommitteeKindEnum": "committees.models.CommitteeKind",
     },
 }
 

@@ -122,11 +122,32 @@ class TermEndSerializer(serializers.Serializer):
             self.fields["member"].queryset = committee.members.all()
 
 
-class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
-    """The five committees of the caller's communities, with current members and charter."""
+class CommitteeCreateSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
+    community = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none())
+
+    class Meta:
+        model = Committee
+        fields = ["community", "kind", "name", "description", "cadence_months",
+                  "remind_days_before"]
+        validators: list = []  # the service checks the name within its transaction
+
+
+class CommitteeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The five committees of the caller's communities, with current members and charter; the
+    community's staff set up new ones."""
 
     serializer_class = CommitteeSerializer
     filterset_class = CommitteeFilter
+
+    @extend_schema(request=CommitteeCreateSerializer, responses={201: CommitteeSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = CommitteeCreateSerializer(data=request.data,
+                                            context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        committee = service_errors(lambda: services.committee_create(
+            actor=request.user, **payload.validated_data))
+        committee = self.get_queryset().get(pk=committee.pk)
+        return Response(CommitteeSerializer(committee).data, status=status.HTTP_201_CREATED)
 
     def get_queryset(self):
         current = Member.objects.filter(selectors.current_members_q()).select_related(

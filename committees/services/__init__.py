@@ -35,12 +35,14 @@ from .meetings import (
 from .members import (
     charter_adopt,
     check_term,
+    committee_create,
     member_add,
     member_end_term,
 )
 
 __all__ = [
     "check_term",
+    "committee_create",
     "reminder_deliver",
     "reminder_recipients",
     "DECISION_CATEGORY",

@@ -1,4 +1,4 @@
-"""Members and their terms, and the charter's versions."""
+"""Committees, their members and terms, and the charter's versions."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from grids.models import GridNode, NodeKind
 from residents.models import Resident
 
 from ..models import (
@@ -16,9 +17,23 @@ from ..models import (
     Member,
     Position,
 )
-from .common import require_manager, within_community
+from .common import require_manager, save_record, within_community
 
-# --- Members and charters -------------------------------------------------------------------
+# --- Committees, members and charters -------------------------------------------------------
+
+
+@transaction.atomic
+def committee_create(*, community: GridNode, actor: User, kind: str, name: str,
+                     description: str = "", cadence_months: int = 3,
+                     remind_days_before: int = 7) -> Committee:
+    """Set up a committee of a community (the five, or another the community needs)."""
+    if community.kind != NodeKind.COMMUNITY:
+        raise ValidationError({"community": _("A committee belongs to a community.")})
+    return save_record(Committee(community=community), actor=actor, community_id=community.pk,
+                       fields={"kind": kind, "name": name.strip(), "description": description,
+                               "cadence_months": cadence_months,
+                               "remind_days_before": remind_days_before},
+                       exclude=["community"])
 
 
 def _overlaps(members, starts_on: dt.date, ends_on: dt.date | None):

@@ -17,9 +17,9 @@ from grids.selectors import assignment_list_for
 from residents.selectors import resident_list_for
 
 from .. import selectors, services
-from ..forms import CharterForm, MeetingForm, MemberForm
+from ..forms import CharterForm, CommitteeForm, MeetingForm, MemberForm
 from ..models import Committee
-from .common import pick_community, require, stream, within
+from .common import pick_community, posted_community, require, stream, within
 
 User = get_user_model()
 
@@ -29,7 +29,7 @@ def is_overdue(committee: Committee, next_due, today) -> bool:
 
 
 @login_required
-def committee_list(request: HttpRequest) -> HttpResponse:
+def committee_list(request: HttpRequest, form: CommitteeForm | None = None) -> HttpResponse:
     communities, _current = pick_community(request)
     community = request.GET.get("community")
     committees = list(selectors.committee_list_for(
@@ -44,7 +44,31 @@ def committee_list(request: HttpRequest) -> HttpResponse:
                      "overdue": is_overdue(committee, next_due, today),
                      "open_decisions": open_counts.get(committee.pk, 0)})
     return render(request, "committees/committee_list.html", {
-        "rows": rows, "communities": communities, "community": community or ""})
+        "rows": rows, "communities": communities, "community": community or "",
+        **_create_form_context(request, communities, form=form)})
+
+
+def _create_form_context(request: HttpRequest, communities, *, form=None) -> dict:
+    """The set-up form, for the communities the user keeps the records of."""
+    managed = [c for c in communities if selectors.can_manage(request.user, c.pk)]
+    if not managed:
+        return {}
+    return {"create_form": form or CommitteeForm(prefix="committee"),
+            "managed_communities": managed}
+
+
+@login_required
+@require_POST
+def committee_create(request: HttpRequest) -> HttpResponse:
+    _communities, community = posted_community(request)
+    require(selectors.can_manage(request.user, community.pk))
+    form = CommitteeForm(request.POST, prefix="committee")
+    committee = save_with(form, lambda data: services.committee_create(
+        community=community, actor=request.user, **data))
+    if committee is not None:
+        messages.success(request, _("%(name)s set up.") % {"name": committee.name})
+        return redirect("committees:detail", committee.pk)
+    return committee_list(request, form=form)
 
 
 def _member_form(request: HttpRequest, committee: Committee, data=None) -> MemberForm:

@@ -514,3 +514,20 @@ def test_a_committee_lists_the_areas_it_covers(community, committee, api_client)
     [shown] = body["areas"]
     assert (shown["id"], shown["name"], shown["size"]) == (area.pk, "枫丹大区", "large")
     assert sorted(shown["nodes"]) == sorted([community.g4a.pk, community.g5a.pk])
+
+
+def test_center_staff_set_up_a_committee_and_a_grid_worker_cannot(community, api_client):
+    payload = {"community": community.community.pk, "kind": "other", "name": "平安建设委员会",
+               "cadence_months": 2}
+    api_client.force_authenticate(community.worker_a)
+    assert api_client.post("/api/v1/committees/", payload, format="json").status_code == 403
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.post("/api/v1/committees/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["name"] == "平安建设委员会"
+    assert response.json()["cadence_months"] == 2
+    again = api_client.post("/api/v1/committees/", payload, format="json")
+    assert again.status_code == 400 and "name" in again.json()
+    other = api_client.post("/api/v1/committees/", {**payload, "community": community.other.pk,
+                                                    "name": "六合平安委员会"}, format="json")
+    assert other.status_code == 400 and "community" in other.json()

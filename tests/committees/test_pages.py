@@ -455,3 +455,33 @@ def test_the_committee_page_shows_the_areas_it_covers(community, login):
         reverse("committees:detail", args=[committee.pk])).content.decode()
     section = body.split('id="areas"')[1]
     assert "金色大区" in section and community.hub2.name in section
+
+
+def test_center_staff_set_up_a_committee_from_the_list(community, login):
+    client = login(community.center_staff)
+    page = client.get(reverse("committees:list")).content.decode()
+    assert 'id="committee-form"' in page
+    response = client.post(reverse("committees:create"), {
+        "community": community.community.pk, "committee-kind": "other",
+        "committee-name": "平安建设委员会", "committee-cadence_months": "3",
+        "committee-remind_days_before": "7"})
+    committee = community.community.committees.get(name="平安建设委员会")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "committees:detail", args=[committee.pk])
+    # The same name again: the form says so, and nothing more is saved.
+    again = client.post(reverse("committees:create"), {
+        "community": community.community.pk, "committee-kind": "other",
+        "committee-name": "平安建设委员会", "committee-cadence_months": "3",
+        "committee-remind_days_before": "7"})
+    assert again.status_code == 200 and 'id="committee-form"' in again.content.decode()
+    assert community.community.committees.count() == 1
+
+
+def test_a_grid_worker_cannot_set_up_a_committee(community, login):
+    client = login(community.worker_a)
+    assert 'id="committee-form"' not in client.get(reverse("committees:list")).content.decode()
+    response = client.post(reverse("committees:create"), {
+        "community": community.community.pk, "committee-kind": "other",
+        "committee-name": "平安建设委员会", "committee-cadence_months": "3",
+        "committee-remind_days_before": "7"})
+    assert response.status_code == 403 and not community.community.committees.exists()
