@@ -16,7 +16,9 @@ from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
 
-from grids.models import Assignment, GridNode, NodeKind, Role
+from gridportal import permissions
+from gridportal.permissions import Target
+from grids.models import Assignment, GridNode, NodeKind
 from grids.selectors import User, sees_everything, subtree_q
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_list_for
@@ -42,57 +44,30 @@ from .models import (
     VolunteerTeam,
 )
 
-# Who may write (record meetings, keep the lists): center staff and grid heads at the community
-# or above it; a committee's director and deputies may also record that committee's meetings.
-MANAGER_ROLES = {Role.CENTER_STAFF, Role.HEAD}
+# The committees' capabilities (gridportal.permissions holds who has them where): reading is for
+# the communities a user works in or above; keeping the records for center staff and heads at a
+# community or above it; a committee's director and deputies also record its meetings.
+READ = "committees.read"
+MANAGE = "committees.manage"
+MODERATE_BOARD = "committees.moderate_board"
 
 
-def _current_assignment_nodes(user: User):
-    return (Assignment.objects.current()
-            .filter(user_id=user.pk, node__active=True)
-            .values_list("node__tree_id", "node__lft", "node__rght", "role"))
+for _model, _path in ((Committee, "community"), (Meeting, "committee__community"),
+                     (PartnerUnit, "community"), (Resource, "partner__community"),
+                     (ServiceItem, "community"), (Activity, "community"),
+                     (VolunteerTeam, "community")):
+    permissions.register_target(_model, Target(_model.__name__, community=_path))
 
 
-def community_ids_for(user: User) -> list[int] | None:
-    """The communities the user works in (None: all of them). Two small queries."""
+def community_ids_for(user: User, capability: str = READ) -> list[int] | None:
+    """The communities where the user holds `capability` (None: all of them)."""
     if sees_everything(user):
         return None
-    if not (user.is_authenticated and user.is_active):
-        return []
-    ranges = list(_current_assignment_nodes(user))
-    if not ranges:
-        return []
-    trees = {tree_id for tree_id, *_ in ranges}
-    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY, tree_id__in=trees)
-    visible = []
-    for pk, tree_id, lft, rght in communities.values_list("pk", "tree_id", "lft", "rght"):
-        for a_tree, a_lft, a_rght, _role in ranges:
-            if a_tree == tree_id and (lft <= a_lft < rght or a_lft <= lft < a_rght):
-                visible.append(pk)
-                break
-    return visible
-
-
-def managed_community_ids(user: User) -> list[int] | None:
-    """The communities where the user may keep the records (None: all of them)."""
-    if sees_everything(user):
-        return None
-    if not (user.is_authenticated and user.is_active):
-        return []
-    ranges = [row for row in _current_assignment_nodes(user) if row[3] in MANAGER_ROLES]
-    if not ranges:
-        return []
-    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY,
-                                          tree_id__in={row[0] for row in ranges})
-    return [pk for pk, tree_id, lft, rght in communities.values_list("pk", "tree_id", "lft",
-                                                                      "rght")
-            if any(a_tree == tree_id and a_lft <= lft < a_rght
-                   for a_tree, a_lft, a_rght, _role in ranges)]
+    return list(community_list_for(user=user, capability=capability).values_list("pk", flat=True))
 
 
 def can_manage(user: User, community_id: int) -> bool:
-    ids = managed_community_ids(user)
-    return ids is None or community_id in ids
+    return permissions.has(user, MANAGE, GridNode(pk=community_id))
 
 
 def can_record_meetings(user: User, committee: Committee) -> bool:
@@ -106,13 +81,43 @@ def can_record_meetings(user: User, committee: Committee) -> bool:
         position__in=[Position.DIRECTOR, Position.DEPUTY]).exists()
 
 
-def _in_communities(queryset: QuerySet, user: User, field: str = "community_id") -> QuerySet:
-    ids = community_ids_for(user)
-    return queryset if ids is None else queryset.filter(**{f"{field}__in": ids})
+def _around(community: GridNode) -> Q:
+    """Assignments inside the community or at a node above it."""
+    return subtree_q(community, "node") | Q(node__tree_id=community.tree_id,
+                                            node__lft__lt=community.lft,
+                                            node__rght__gt=community.rght)
 
 
-def community_list_for(*, user: User) -> QuerySet[GridNode]:
-    return _in_communities(GridNode.objects.filter(kind=NodeKind.COMMUNITY), user, "pk")
+def community_people_for(*, user: User):
+    """Active portal users working (a current assignment) in, or above, a community the user
+    keeps the records of: whom they may name as a committee member."""
+    from django.contrib.auth import get_user_model
+
+    around = Q(pk__in=[])
+    for community in community_list_for(user=user, capability=MANAGE):
+        around |= _around(community)
+    people = Assignment.objects.current().filter(around, node__active=True).values("user_id")
+    return get_user_model().objects.filter(pk__in=people, is_active=True)
+
+
+def works_in(user, community: GridNode) -> bool:
+    """Whether the user holds a current assignment in the community or above it."""
+    return Assignment.objects.current().filter(_around(community), user_id=user.pk,
+                                               node__active=True).exists()
+
+
+def _in_communities(queryset: QuerySet, user: User, field: str = "community_id",
+                    capability: str = READ) -> QuerySet:
+    """Rows whose community (`field`, a path ending in the community's id or "pk") lies where
+    the user holds `capability`."""
+    path = "" if field == "pk" else field.removesuffix("_id")
+    target = Target(queryset.model.__name__, community=path)
+    return permissions.scope_queryset(queryset, user, capability, target)
+
+
+def community_list_for(*, user: User, capability: str = READ) -> QuerySet[GridNode]:
+    return _in_communities(GridNode.objects.filter(kind=NodeKind.COMMUNITY), user, "pk",
+                           capability)
 
 
 def _get(queryset: QuerySet, pk):

@@ -11,8 +11,34 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+
+from . import permissions
 
 T = TypeVar("T")
+
+
+def capability_of(view, method: str = "") -> str | None:
+    """The capability (gridportal.permissions) a view's action needs: `capabilities` maps an
+    action (a viewset action, or an HTTP method in lower case for a plain view) to its code, with
+    "*" for the others. None when the view names none."""
+    capabilities = getattr(view, "capabilities", None) or {}
+    action = getattr(view, "action", None) or method.lower()
+    return capabilities.get(action) or capabilities.get("*")
+
+
+class HoldsCapability(BasePermission):
+    """Every API view names the capability each action needs; a caller whose roles grant it
+    nowhere gets 403. Which objects they may touch is then the selectors' business (404 outside
+    scope). A view that names none is closed to everyone but administrators."""
+
+    message = "Your role does not give access to this."
+
+    def has_permission(self, request, view) -> bool:
+        code = capability_of(view, request.method)
+        if code is None:
+            return bool(request.user and request.user.is_superuser)
+        return bool(request.user and permissions.has(request.user, code))
 
 
 class StandardPagination(PageNumberPagination):

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "mptt",
     "axes",
     "simple_history",
+    "rules",
     "gridportal",
     "grids",
     "residents",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gridportal.permissions.RequestCache",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,6 +162,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Every capability of the permission matrix (gridportal.permissions) is a rules permission.
+    "rules.permissions.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -258,7 +262,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated",
+                                   "gridportal.api.HoldsCapability"],
     "DEFAULT_RENDERER_CLASSES": (
         ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"]
         if DEBUG
@@ -337,6 +342,9 @@ HOUSE_COLOURS = {
     "concern": env("COLOUR_CONCERN", default="#e03131"),
     "vacant": env("COLOUR_VACANT", default="#ced4da"),
 }
+# How many ID numbers one user may check against the whole registry in an hour (registering,
+# correcting, searching): more is refused and logged.
+ID_CHECKS_PER_HOUR = env.int("ID_CHECKS_PER_HOUR", default=30)
 ELDERLY_AGE = 60
 # A replied ticket nobody evaluated is closed after this many days.
 TICKET_EVALUATION_DAYS = env.int("TICKET_EVALUATION_DAYS", default=7)

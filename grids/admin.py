@@ -1,29 +1,65 @@
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin, TreeRelatedFieldListFilter
 
+from gridportal import permissions
+
 from . import services
 from .models import Assignment, GridNode, OpeningHours, ServicePoint
-from .selectors import scope_queryset, visible_nodes
+from .selectors import READ_TREE, scope_queryset, visible_nodes
 
 
 class ScopedAdminMixin:
-    """Changelists and forms see only the acting user's subtrees (admins see all)."""
+    """Changelists and forms see only the acting user's subtrees (admins see all): the rows
+    where the user holds `capability` (gridportal.permissions), placed by `scope_field`."""
 
     scope_field = "node"
+    capability = READ_TREE
+    target: permissions.Target | None = None  # instead of `scope_field`, where it is not a path
 
     def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), user=request.user,
+        queryset = super().get_queryset(request)
+        if self.target is not None:
+            scoped = permissions.scope_queryset(queryset, request.user, self.capability,
+                                                self.target)
+            return queryset.filter(pk__in=scoped.values("pk"))
+        return scope_queryset(queryset, user=request.user, capability=self.capability,
                               node_field=self.scope_field)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is GridNode:
-            kwargs["queryset"] = visible_nodes(request.user)
+            kwargs["queryset"] = visible_nodes(request.user, self.capability)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedTreeFilter(TreeRelatedFieldListFilter):
+    """The sidebar's tree filter, offering only the nodes the user may see (django-mptt's lists
+    every node of every tree); a node outside scope, or no node at all, is a bad lookup."""
+
+    def queryset(self, request, queryset):
+        if self.lookup_val:
+            try:
+                node = visible_nodes(request.user).get(pk=self.lookup_val)
+            except (GridNode.DoesNotExist, ValueError, TypeError):
+                raise IncorrectLookupParameters(_("That node is not available.")) from None
+            self.used_parameters.pop(self.changed_lookup_kwarg, None)
+            return queryset.filter(**{f"{self.field_path}__tree_id": node.tree_id,
+                                      f"{self.field_path}__lft__gte": node.lft,
+                                      f"{self.field_path}__lft__lt": node.rght},
+                                   **self.used_parameters)
+        return super().queryset(request, queryset)
+
+    def field_choices(self, field, request, model_admin):
+        indent = getattr(model_admin, "mptt_level_indent", self.mptt_level_indent)
+        nodes = visible_nodes(request.user).order_by("tree_id", "lft").only("pk", "name", "level")
+        return [(node.pk, node.name, format_html(' style="padding-left:{}px"', indent * node.level))
+                for node in nodes]
 
 
 class AssignmentInline(admin.TabularInline):
@@ -114,7 +150,7 @@ class OpeningHoursInline(admin.TabularInline):
 @admin.register(ServicePoint)
 class ServicePointAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "node", "address", "active"]
-    list_filter = ["kind", "active", ("node", TreeRelatedFieldListFilter)]
+    list_filter = ["kind", "active", ("node", ScopedTreeFilter)]
     search_fields = ["name", "address", "node__name"]
     list_select_related = ["node"]
     inlines = [OpeningHoursInline]
@@ -123,7 +159,7 @@ class ServicePointAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Assignment)
 class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "node", "starts_on", "ends_on"]
-    list_filter = ["role", ("node", TreeRelatedFieldListFilter), "ends_on"]
+    list_filter = ["role", ("node", ScopedTreeFilter), "ends_on"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "node__name",
                      "node__code"]
     autocomplete_fields = ["user"]

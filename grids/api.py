@@ -58,6 +58,7 @@ class GridNodeFilter(filters.FilterSet):
 class GridNodeViewSet(viewsets.ReadOnlyModelViewSet):
     """The grid tree, scoped to the caller's subtrees."""
 
+    capabilities = {"*": selectors.READ_TREE}
     filterset_class = GridNodeFilter
 
     def get_queryset(self):
@@ -121,6 +122,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
+    capabilities = {"*": selectors.READ_TREE, "create": services.MANAGE_TREE,
+                    "end": services.MANAGE_TREE}
 
     def get_queryset(self):
         return selectors.assignment_list_for(user=self.request.user)
@@ -163,6 +166,7 @@ class ServicePointSerializer(serializers.ModelSerializer):
 
 class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ServicePointSerializer
+    capabilities = {"*": selectors.READ_TREE}
     filterset_fields = ["kind", "active", "node"]
 
     def get_queryset(self):

@@ -133,6 +133,7 @@ def seed_grids() -> DemoSeed:
         seeder.person("liaison_cg", street, Role.DEPARTMENT_LIAISON)
         _seed_shijicheng(seeder, street)
         _seed_liuhe(seeder, street)
+        seeder.person("street_dispatcher", street, Role.DISPATCHER)
     seeder.result.logins = [
         ("admin", "管理员 / administrator"),
         ("sjc_staff", "世纪城社区 中心工作人员 / center staff"),
@@ -140,6 +141,9 @@ def seed_grids() -> DemoSeed:
         ("sjc_g5_01_worker", "枫丹白鹭第1五级网格 网格员 / grid worker"),
         ("sjc_g5_02_worker", "枫丹白鹭第2五级网格 网格员 / grid worker"),
         ("lh_staff", "六合社区 中心工作人员 / center staff"),
+        ("street_dispatcher", "示范街道 街道调度 / street dispatcher"),
+        ("sjc_g5_03_volunteer", "枫丹白鹭第3五级网格 志愿者 / volunteer"),
+        ("sjc_hub1_property", "枫丹白鹭片区 物业人员 / property staff"),
         ("liaison_cg", "城管 部门联络员 / department liaison"),
     ]
     return seeder.result

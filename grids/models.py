@@ -239,6 +239,7 @@ class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("Volunteer")
     CENTER_STAFF = "center_staff", _("Center staff")
     DEPARTMENT_LIAISON = "department_liaison", _("Department liaison")
+    DISPATCHER = "dispatcher", _("Street dispatcher")
 
 
 # The "1+N+X" staffing of a grid: every grid needs a head, and a grid with no child grids (where

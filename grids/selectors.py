@@ -1,8 +1,9 @@
 """Reads with rules, above all scoping: a user sees the subtrees of the nodes they are assigned to.
 
-The check is the lookup. Each helper narrows a queryset in the database with one correlated
-`EXISTS` on the tree columns (tree_id, lft, rght), so an object outside scope is simply not found,
-and a detail view answers 404 exactly as for a missing object.
+The check is the lookup. Each helper narrows a queryset in the database with literal ranges on
+the tree columns (tree_id, lft, rght) where the user's roles grant the capability read
+(`gridportal.permissions`, the one matrix), so an object outside scope is simply not found, and a
+detail view answers 404 exactly as for a missing object.
 """
 
 from collections import defaultdict
@@ -13,6 +14,8 @@ from django.contrib.auth.models import User as AuthUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+
+from gridportal import permissions
 
 from .models import (
     GRID_KINDS,
@@ -26,92 +29,55 @@ User = AuthUser | AnonymousUser
 
 
 def sees_everything(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+    return permissions.is_admin(user)
 
 
 def _current_assignments_of(user: User) -> QuerySet[Assignment]:
     return Assignment.objects.current().filter(user_id=user.pk, node__active=True)
 
 
-def scope_ranges(user: User) -> list[tuple[int, int, int]]:
-    """The (tree_id, lft, rght) ranges of the user's current assignments, nested ones dropped.
+# How the matrix places the tree's own rows (gridportal.permissions).
+GRID_NODE = permissions.Target("grid node", nodes=("",), community="")
+ASSIGNMENT = permissions.Target("assignment", nodes=("node",))
+SERVICE_POINT = permissions.Target("service point", nodes=("node",))
+permissions.register_target(GridNode, GRID_NODE)
+permissions.register_target(Assignment, ASSIGNMENT)
+permissions.register_target(ServicePoint, SERVICE_POINT)
 
-    One indexed lookup by user. Each range then becomes a literal condition on the tree columns,
-    which the (tree_id, lft, rght) index answers directly; a correlated EXISTS would make the
-    planner scan the whole tree.
-    """
-    rows = sorted(
-        _current_assignments_of(user).values_list("node__tree_id", "node__lft", "node__rght")
-    )
-    ranges: list[tuple[int, int, int]] = []
-    for tree_id, lft, rght in rows:
-        if ranges and ranges[-1][0] == tree_id and ranges[-1][2] >= rght:
-            continue  # inside the previous range
-        ranges.append((tree_id, lft, rght))
-    return ranges
+READ_TREE = "grids.read_tree"
 
 
 def subtree_q(node: GridNode, path: str = "") -> Q:
     """`path` (a path from a model to a GridNode, "" for GridNode itself) lies in `node`'s
     subtree, `node` included: one range on the tree columns."""
-    prefix = f"{path}__" if path else ""
-    return Q(**{f"{prefix}tree_id": node.tree_id, f"{prefix}lft__gte": node.lft,
-                f"{prefix}lft__lt": node.rght})
+    return permissions.within_q(path, [(node.tree_id, node.lft, node.rght)])
 
 
-def scope_q(user: User, node_field: str = "node",
-            ranges: list[tuple[int, int, int]] | None = None) -> Q | None:
-    """The scoping condition on `node_field` as a Q (None: the user sees everything; an empty
-    match when they see nothing), for callers that combine several scopes (pass `ranges` from
-    `scope_ranges` to build several conditions from one lookup)."""
-    if sees_everything(user):
-        return None
-    if not (user.is_authenticated and user.is_active):
-        return Q(pk__in=[])
-    prefix = f"{node_field}__" if node_field else ""
-    within = Q(pk__in=[])
-    for tree_id, lft, rght in scope_ranges(user) if ranges is None else ranges:
-        within |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__gte": lft,
-                       f"{prefix}lft__lt": rght})
-    return within
+def scope_queryset(queryset: QuerySet, *, user: User, capability: str,
+                   node_field: str = "node") -> QuerySet:
+    """Narrow `queryset` to rows whose `node_field` (the path from the queryset's model to a
+    GridNode, "" for GridNode itself) lies where the user holds `capability`."""
+    target = permissions.Target(queryset.model.__name__, nodes=(node_field,))
+    return permissions.scope_queryset(queryset, user, capability, target)
 
 
-def scope_queryset(queryset: QuerySet, *, user: User, node_field: str = "node") -> QuerySet:
-    """Narrow `queryset` to rows whose `node_field` lies in one of the user's subtrees.
-
-    `node_field` is the path from the queryset's model to a GridNode ("" for GridNode itself).
-    """
-    if sees_everything(user):
-        return queryset
-    if not (user.is_authenticated and user.is_active):
-        return queryset.none()
-    ranges = scope_ranges(user)
-    if not ranges:
-        return queryset.none()
-    prefix = f"{node_field}__" if node_field else ""
-    within = Q()
-    for tree_id, lft, rght in ranges:
-        within |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__gte": lft,
-                       f"{prefix}lft__lt": rght})
-    return queryset.filter(within)
+def visible_nodes(user: User, capability: str = READ_TREE) -> QuerySet[GridNode]:
+    """Every node where the user holds `capability` (by default: may see the tree there)."""
+    return permissions.scope_queryset(GridNode.objects.all(), user, capability, GRID_NODE)
 
 
-def visible_nodes(user: User) -> QuerySet[GridNode]:
-    """Every node the user may see: the subtrees of their current assignments."""
-    return scope_queryset(GridNode.objects.all(), user=user, node_field="")
-
-
-def node_get_for(*, user: User, pk: int) -> GridNode:
+def node_get_for(*, user: User, pk, capability: str = READ_TREE) -> GridNode:
     try:
-        return visible_nodes(user).get(pk=pk)
+        return visible_nodes(user, capability).get(pk=pk)
     except (GridNode.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
 def node_list_for(
-    *, user: User, kind: str | None = None, within: GridNode | None = None
+    *, user: User, kind: str | None = None, within: GridNode | None = None,
+    capability: str = READ_TREE,
 ) -> QuerySet[GridNode]:
-    nodes = visible_nodes(user)
+    nodes = visible_nodes(user, capability)
     if kind:
         nodes = nodes.filter(kind=kind)
     if within is not None:
@@ -139,7 +105,8 @@ def own_nodes(user: User) -> QuerySet[GridNode]:
 
 
 def assignment_list_for(*, user: User, node: GridNode | None = None) -> QuerySet[Assignment]:
-    assignments = scope_queryset(Assignment.objects.all(), user=user).select_related("node", "user")
+    assignments = permissions.scope_queryset(
+        Assignment.objects.all(), user, READ_TREE, ASSIGNMENT).select_related("node", "user")
     if node is not None:
         assignments = assignments.filter(node=node)
     return assignments
@@ -153,7 +120,8 @@ def assignment_get_for(*, user: User, pk: int) -> Assignment:
 
 
 def service_point_list_for(*, user: User) -> QuerySet[ServicePoint]:
-    return scope_queryset(ServicePoint.objects.all(), user=user).select_related("node")
+    return permissions.scope_queryset(ServicePoint.objects.all(), user, READ_TREE,
+                                      SERVICE_POINT).select_related("node")
 
 
 def ancestors_of(node: GridNode) -> QuerySet[GridNode]:
@@ -264,33 +232,3 @@ def node_people(node: GridNode) -> QuerySet[Assignment]:
         .select_related("user")
         .order_by("role", "user__last_name", "user__first_name")
     )
-
-
-def roles_covering(user: User, node: GridNode) -> set[str]:
-    """The user's current roles at `node` or any of its ancestors (one query)."""
-    if not (user.is_authenticated and user.is_active):
-        return set()
-    return set(
-        _current_assignments_of(user)
-        .filter(node__tree_id=node.tree_id, node__lft__lte=node.lft, node__rght__gte=node.rght)
-        .values_list("role", flat=True)
-    )
-
-
-def roles_above(user: User, node: GridNode) -> tuple[set[str], set[str]]:
-    """The user's current roles at `node` or above it, and those strictly above it (one query)."""
-    if not (user.is_authenticated and user.is_active):
-        return set(), set()
-    rows = list(
-        _current_assignments_of(user)
-        .filter(node__tree_id=node.tree_id, node__lft__lte=node.lft, node__rght__gte=node.rght)
-        .values_list("role", "node_id")
-    )
-    return {role for role, _ in rows}, {role for role, node_id in rows if node_id != node.pk}
-
-
-def user_roles(user: User) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    return set(_current_assignments_of(user).values_list("role", flat=True))
-

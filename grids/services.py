@@ -16,12 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from gridportal import permissions
+
 from .models import Assignment, GridNode, NodeKind, validate_kind_under_parent
-from .selectors import sees_everything, visible_nodes
+from .selectors import sees_everything
 
 # Any constant works; it names the one advisory lock that serialises tree writes on PostgreSQL.
 TREE_LOCK_KEY = 0x6772_6964  # "grid"
 
+MANAGE_TREE = "grids.manage_tree"
 MOVE_POSITIONS = ("first-child", "last-child", "left", "right")
 NODE_FIELDS = ("name", "code", "kind", "boundary", "latitude", "longitude", "active")
 
@@ -38,12 +41,13 @@ def tree_write_lock() -> Iterator[None]:
 
 
 def _require_tree_right(actor: User, perm: str, node: GridNode | None) -> None:
-    """Admins may change any node; others need the permission and the node in their subtree."""
+    """Admins may change any node; others need the admin permission and the matrix's
+    `grids.manage_tree` at the node."""
     if sees_everything(actor):
         return
     if not actor.has_perm(f"grids.{perm}_gridnode"):
         raise PermissionDenied(_("You may not change the grid tree."))
-    if node is None or not visible_nodes(actor).filter(pk=node.pk).exists():
+    if node is None or not permissions.has(actor, MANAGE_TREE, node):
         raise PermissionDenied(_("That part of the grid tree is outside your area."))
 
 
@@ -161,7 +165,7 @@ def _require_assignment_right(actor: User, perm: str, node: GridNode) -> None:
         return
     if not actor.has_perm(f"grids.{perm}_assignment"):
         raise PermissionDenied(_("You may not change assignments."))
-    if not visible_nodes(actor).filter(pk=node.pk).exists():
+    if not permissions.has(actor, MANAGE_TREE, node):
         raise PermissionDenied(_("That grid is outside your area."))
 
 

@@ -1,11 +1,14 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gridportal.permissions import requires
+
 from . import selectors
 
+READ_TREE = requires(selectors.READ_TREE)
 
-@login_required
+
+@READ_TREE
 def tree(request: HttpRequest) -> HttpResponse:
     within = None
     if request.GET.get("within"):
@@ -14,7 +17,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(request, "grids/tree.html", {"rollups": rollups, "within": within})
 
 
-@login_required
+@READ_TREE
 def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
     node = selectors.node_get_for(user=request.user, pk=pk)
     rollups = selectors.tree_rollup_for(user=request.user, within=node)
@@ -32,7 +35,7 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "grids/node_detail.html", context)
 
 
-@login_required
+@READ_TREE
 def staffing(request: HttpRequest) -> HttpResponse:
     gaps = selectors.staffing_gaps_for(user=request.user)
     return render(request, "grids/staffing.html", {"gaps": gaps})

@@ -6,24 +6,42 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from simple_history.admin import SimpleHistoryAdmin
 
+from gridportal import permissions
 from grids.admin import ScopedAdminMixin
 
-from . import services
+from . import selectors, services
 from .models import (
     Building,
     Dwelling,
+    ExportLog,
     Household,
+    IdCheckLog,
     IdRevealLog,
     Membership,
     Premises,
     Resident,
+    TransferRequest,
     Visit,
     VisitPhoto,
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log kept for the record: nobody adds, changes or deletes its rows here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Building)
 class BuildingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    capability = selectors.READ_ADDRESSES
     list_display = ["__str__", "node", "floors", "entrances", "address"]
     list_filter = ["estate"]
     search_fields = ["estate", "name", "address"]
@@ -64,6 +82,7 @@ class DwellingAdminForm(forms.ModelForm):
 class DwellingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = DwellingAdminForm
     scope_field = "building__node"
+    capability = selectors.READ_ADDRESSES
     list_display = ["__str__", "use", "floor", "area"]
     list_filter = ["use"]
     search_fields = ["building__estate", "building__name", "number"]
@@ -92,6 +111,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Household)
 class HouseholdAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     scope_field = "dwelling__building__node"
+    capability = selectors.READ_NAMES
     list_display = ["__str__", "head", "number", "active"]
     list_filter = ["active"]
     search_fields = ["number", "dwelling__building__estate", "dwelling__building__name",
@@ -121,13 +141,28 @@ class ResidentAdminForm(forms.ModelForm):
 
 @admin.register(Resident)
 class ResidentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """Searches by name only: a search box puts its words in the URL, and phone numbers are
+    searched on the registry page (by POST)."""
+
     form = ResidentAdminForm
+    capability = selectors.READ_NAMES
     list_display = ["name", "id_number_masked", "gender", "birth_date", "residence_type", "node"]
     list_filter = ["residence_type", "gender", "party_member", "concern"]
-    search_fields = ["name", "phone"]
+    search_fields = ["name"]
     list_select_related = ["node"]
     readonly_fields = ["id_number_masked", "gender", "birth_date"]
     history_list_display = ["name", "phone", "residence_type"]
+
+    def get_list_display(self, request):
+        if permissions.has(request.user, selectors.SEE_ID):
+            return self.list_display
+        return ["name", "residence_type", "node"]
+
+    def get_list_filter(self, request):
+        allowed = {"party_member": selectors.SEE_TAGS, "concern": selectors.SEE_CONCERN,
+                   "gender": selectors.SEE_ID}
+        return [name for name in self.list_filter
+                if name not in allowed or permissions.has(request.user, allowed[name])]
 
     @method_decorator(sensitive_post_parameters("id_number"))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -156,7 +191,8 @@ class VisitPhotoInline(admin.TabularInline):
 
 @admin.register(Visit)
 class VisitAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    scope_field = "household__dwelling__building__node"
+    capability = selectors.READ_VISITS
+    target = selectors.VISIT
     list_display = ["__str__", "household", "visitor", "follow_up_needed"]
     list_filter = ["purpose", "follow_up_needed", "visited_on"]
     list_select_related = ["household__dwelling__building", "visitor"]
@@ -167,6 +203,7 @@ class VisitAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(IdRevealLog)
 class IdRevealLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope_field = "resident__node"
+    capability = selectors.READ_EXPORT_LOG
     list_display = ["revealed_at", "user", "resident", "reason"]
     list_select_related = ["user", "resident"]
     date_hierarchy = "revealed_at"
@@ -179,3 +216,39 @@ class IdRevealLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """Exports of personal data, for the center's administrator (residents.read_export_log)."""
+
+    capability = selectors.READ_EXPORT_LOG
+    target = selectors.EXPORT_LOG
+    list_display = ["exported_at", "user", "format", "filters", "row_count", "full_id_numbers"]
+    list_select_related = ["user"]
+    date_hierarchy = "exported_at"
+
+
+@admin.register(IdCheckLog)
+class IdCheckLogAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """ID number checks against the whole registry (registering, correcting, searching)."""
+
+    capability = selectors.READ_EXPORT_LOG
+    target = permissions.Target("ID number check", nodes=("user__assignments__node",))
+    list_display = ["checked_at", "user", "purpose", "outcome"]
+    list_filter = ["purpose", "outcome"]
+    list_select_related = ["user"]
+    exclude = ["id_number_hash"]
+    date_hierarchy = "checked_at"
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """Transfer requests, for the record: they are decided on the center's page."""
+
+    capability = selectors.HANDLE_TRANSFERS
+    target = selectors.TRANSFER
+    list_display = ["requested_at", "name_given", "to_node", "requested_by", "status",
+                    "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["to_node", "requested_by"]

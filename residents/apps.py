@@ -8,4 +8,7 @@ class ResidentsConfig(AppConfig):
     verbose_name = _("Residents and households")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the deploy check
+        from . import (
+            checks,  # noqa: F401 - registers the deploy check
+            selectors,  # noqa: F401 - registers how the matrix places the registry
+        )

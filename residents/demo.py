@@ -10,6 +10,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -83,9 +85,22 @@ def _grids_to_fill() -> list[GridNode]:
     return list(lowest.exclude(buildings__isnull=False).order_by("tree_id", "lft"))
 
 
+# Exporting personal data is granted to named people: in the demo, each community's center staff.
+NAMED_EXPORTERS = ("sjc_staff", "lh_staff")
+
+
+def grant_named_rights() -> None:
+    """Give the demo's named people the export permission (idempotent)."""
+    export = Permission.objects.get(content_type__app_label="residents",
+                                    codename="export_residents")
+    for user in get_user_model().objects.filter(username__in=NAMED_EXPORTERS):
+        user.user_permissions.add(export)
+
+
 def seed_registry(*, scale: int = 1, seed: int = 2026) -> RegistrySeed:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     result = RegistrySeed()
+    grant_named_rights()
     grids = _grids_to_fill()
     if not grids:
         return result

@@ -1,10 +1,13 @@
 """Export of the registry as CSV (streamed) or xlsx (openpyxl write-only), scoped and masked.
 
-The caller passes a queryset from `selectors.resident_list_for`, so an export holds exactly what
-the user may see. ID numbers are masked unless the user holds `residents.reveal_id_number`; then
-they are in full and every resident exported gets an `IdRevealLog` row (reason "export"), written
-chunk by chunk before the chunk's rows leave the server. A text cell that a spreadsheet would run
-as a formula (starting with =, +, -, @, a tab or a carriage return) gets a leading apostrophe.
+The caller passes a queryset from `selectors.exportable`, so an export holds exactly what the
+user may export (the matrix's `residents.export`, granted to named people), each row marked with
+what the user may see of it. Every export is logged (`ExportLog`: who, when, the filter, the row
+count) before its first row leaves the server. ID numbers are masked unless the user may reveal
+them there (`residents.reveal_id`); then they are in full and every resident exported gets an
+`IdRevealLog` row (reason "export"), written chunk by chunk before the chunk's rows leave. A text
+cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage
+return) gets a leading apostrophe.
 
 The columns are those of the import template plus 年龄 (age), so an export with full ID numbers
 can be imported elsewhere as it is.
@@ -22,6 +25,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridportal import permissions
 from grids.selectors import User
 
 from . import crypto
@@ -31,8 +35,8 @@ from .importing.common import (
     RESIDENCE_TYPE_LABELS,
     USE_LABELS,
 )
-from .models import IdRevealLog, Resident
-from .selectors import with_current_home
+from .models import ExportLog, IdRevealLog, Resident
+from .selectors import REVEAL, with_current_home
 
 AGE = "年龄"
 EXPORT_COLUMNS = (*COLUMNS, AGE)
@@ -46,7 +50,17 @@ _RESIDENCE_NAMES = {value: label for label, value in RESIDENCE_TYPE_LABELS.items
 
 
 def may_reveal(user: User) -> bool:
-    return user.has_perm("residents.reveal_id_number")
+    return permissions.has(user, REVEAL)
+
+
+def describe_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """The export's filter as the log keeps it (ids and plain values)."""
+    described: dict[str, Any] = {}
+    for name, value in filters.items():
+        if value in (None, "", [], ()):
+            continue
+        described[name] = value.pk if hasattr(value, "pk") else value
+    return described
 
 
 def neutralise(value: Any) -> Any:
@@ -69,12 +83,20 @@ def _home_cells(resident: Resident) -> tuple:
             household.number), _RELATION_NAMES.get(membership.relation, membership.relation)
 
 
+def _flag(resident: Resident, name: str) -> bool:
+    # Rows from `selectors.exportable` carry their rights; a row without them shows nothing.
+    return bool(getattr(resident, name, False))
+
+
 def _cells(resident: Resident, reveal: bool, today: dt.date) -> tuple:
     home, relation = _home_cells(resident)
-    id_number = (crypto.decrypt(resident.id_number_token) if reveal
-                 else resident.id_number_masked)
+    if reveal and _flag(resident, "can_reveal"):
+        id_number = crypto.decrypt(resident.id_number_token)
+    else:
+        id_number = resident.id_number_masked if _flag(resident, "can_see_id") else ""
     cells = (
-        resident.node.code, *home, resident.name, id_number, relation, resident.phone,
+        resident.node.code, *home, resident.name, id_number, relation,
+        resident.phone if _flag(resident, "can_see_phone") else "",
         _RESIDENCE_NAMES.get(resident.residence_type, resident.residence_type),
         resident.registration_place, resident.moved_in_on or "",
         "是" if resident.party_member else "否", resident.age_on(today),
@@ -93,7 +115,8 @@ def export_rows(*, user: User, residents: QuerySet[Resident], reason: str = "") 
     while chunk := list(islice(rows, CHUNK_SIZE)):
         if reveal:
             IdRevealLog.objects.bulk_create(
-                [IdRevealLog(user=user, resident=resident, reason=reason) for resident in chunk])
+                [IdRevealLog(user=user, resident=resident, reason=reason) for resident in chunk
+                 if _flag(resident, "can_reveal")])
         for resident in chunk:
             yield _cells(resident, reveal, today)
 
@@ -143,7 +166,11 @@ def xlsx_response(rows: Iterable[tuple]) -> FileResponse:
     return response
 
 
-def export_response(*, user: User, residents: QuerySet[Resident], fmt: str):
+def export_response(*, user: User, residents: QuerySet[Resident], fmt: str,
+                    filters: dict[str, Any] | None = None):
+    """The file, after the export is logged (one count query, one insert)."""
+    ExportLog.objects.create(user=user, format=fmt, filters=filters or {},
+                             row_count=residents.count(), full_id_numbers=may_reveal(user))
     rows = export_rows(user=user, residents=residents,
                        reason=_("Export (%(format)s)") % {"format": fmt})
     return xlsx_response(rows) if fmt == "xlsx" else csv_response(rows)

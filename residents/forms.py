@@ -32,7 +32,7 @@ class BootstrapForm(forms.Form):
 
 
 class RegistryFilterForm(forms.Form):
-    text = forms.CharField(label=_("Name or phone"), required=False, max_length=50)
+    text = forms.CharField(label=_("Name or door"), required=False, max_length=50)
     tags = forms.MultipleChoiceField(label=_("Tags"), required=False,
                                      choices=[(tag, TAG_LABELS[tag]) for tag in TAGS],
                                      widget=forms.CheckboxSelectMultiple)
@@ -47,11 +47,32 @@ class RegistryFilterForm(forms.Form):
         self.fields["building"].empty_label = _("All buildings")
 
 
-class IdSearchForm(forms.Form):
+class NumberSearchForm(forms.Form):
+    """A search by phone number or full ID number: sent by POST, never in a URL."""
+
+    phone = forms.CharField(
+        label=_("Phone number"), max_length=20, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
     id_number = forms.CharField(
-        label=_("Full ID number"), max_length=24,
+        label=_("Full ID number"), max_length=24, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text",
                                       "spellcheck": "false"}))
+
+    def clean_phone(self) -> str:
+        phone = "".join(self.cleaned_data["phone"].split()).replace("-", "")
+        if phone and (not phone.isdigit() or len(phone) < 4):
+            raise forms.ValidationError(_("Enter at least the first four digits of the number."))
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("phone") or cleaned.get("id_number")):
+            raise forms.ValidationError(_("Enter a phone number or a full ID number."))
+        return cleaned
+
+    def criteria(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in ("phone", "id_number")
+                if self.cleaned_data.get(name)}
 
 
 class ResidentForm(BootstrapForm):

@@ -16,7 +16,6 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.crypto import constant_time_compare
@@ -25,10 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gridportal.permissions import requires
+
 from . import exporting, selectors
 from .forms import RegistryFilterForm
 from .importing import ImportReport, import_residents
 
+IMPORT = "residents.import"
 SESSION_KEY = "residents_import"
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 STALE_AFTER_SECONDS = 24 * 3600
@@ -122,7 +124,7 @@ def _render(request: HttpRequest, form: ImportForm, report: ImportReport | None 
 
 
 @never_cache
-@login_required
+@requires(IMPORT)
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "token" in request.POST:
@@ -157,7 +159,7 @@ def _confirm(request: HttpRequest) -> HttpResponse:
     return redirect("residents:import")
 
 
-@login_required
+@requires(IMPORT)
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
@@ -168,10 +170,11 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@requires(selectors.EXPORT)
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
-    """The registry as the user may see it, filtered like the registry page (never by ID)."""
+    """The registry as the user may export it, filtered like the registry page (never by a
+    number); every export is logged with its filter and row count."""
     fmt = request.GET.get("format", "csv")
     form = RegistryFilterForm(request.GET, buildings=selectors.building_list_for(
         user=request.user))
@@ -179,5 +182,7 @@ def export(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Unknown export format or filter."))
     filters = {name: form.cleaned_data[name]
                for name in ("text", "tags", "residence_type", "building")}
-    residents = selectors.resident_list_for(user=request.user, **filters)
-    return exporting.export_response(user=request.user, residents=residents, fmt=fmt)
+    residents = selectors.exportable(selectors.resident_list_for(user=request.user, **filters),
+                                     user=request.user)
+    return exporting.export_response(user=request.user, residents=residents, fmt=fmt,
+                                     filters=exporting.describe_filters(filters))

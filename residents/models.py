@@ -140,7 +140,8 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["name", "pk"]
-        permissions = [("reveal_id_number", _("Can reveal full ID numbers"))]
+        permissions = [("reveal_id_number", _("Can reveal full ID numbers")),
+                       ("export_residents", _("Can export residents' personal data"))]
         constraints = [
             models.CheckConstraint(condition=Q(dual_report=False) | Q(party_member=True),
                                    name="residents_dual_report_needs_party_member"),
@@ -337,3 +338,99 @@ class IdRevealLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+class ExportLog(models.Model):
+    """Every export of personal data: who, when, with which filter, how many rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(_("exported at"), auto_now_add=True, db_index=True)
+    format = models.CharField(_("format"), max_length=8)
+    filters = models.JSONField(_("filter"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+    full_id_numbers = models.BooleanField(_("full ID numbers"), default=False)
+
+    class Meta:
+        verbose_name = _("personal data export")
+        verbose_name_plural = _("personal data exports")
+        ordering = ["-exported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.exported_at:%Y-%m-%d %H:%M} · {self.row_count}"
+
+
+class IdCheckOutcome(models.TextChoices):
+    NEW = "new", _("Not registered")
+    IN_SCOPE = "in_scope", _("Registered in the user's area")
+    ELSEWHERE = "elsewhere", _("Registered elsewhere (transfer request)")
+    REFUSED = "refused", _("Refused: too many checks")
+
+
+class IdCheckLog(models.Model):
+    """Every time an ID number was checked against the whole registry (registering a resident,
+    correcting a number, searching by number): who, when, and what the check found. The rows of
+    the last hour are also the rate limit of these checks."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    purpose = models.CharField(_("purpose"), max_length=16)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=IdCheckOutcome.choices)
+    id_number_hash = models.CharField(_("ID number lookup hash"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("ID number check")
+        verbose_name_plural = _("ID number checks")
+        ordering = ["-checked_at", "-pk"]
+        indexes = [models.Index(fields=["user", "checked_at"], name="residents_idcheck_user")]
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M} · {self.get_outcome_display()}"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the center")
+    DONE = "done", _("Moved")
+    REFUSED = "refused", _("Refused")
+
+
+class TransferRequest(models.Model):
+    """A grid asked to register someone already registered outside its area (迁入/迁出): the
+    community center moves the existing record instead of a duplicate being made, and the
+    requesting grid learns neither where the person lived nor anything about them."""
+
+    resident = models.ForeignKey(Resident, verbose_name=_("resident"), on_delete=models.CASCADE,
+                                 related_name="transfer_requests")
+    to_node = models.ForeignKey(GridNode, verbose_name=_("to grid"), on_delete=models.PROTECT,
+                                related_name="+")
+    to_household = models.ForeignKey(Household, verbose_name=_("to household"),
+                                     on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="+")
+    relation = models.CharField(_("relation to the head"), max_length=16,
+                                choices=Relation.choices, default=Relation.OTHER)
+    name_given = models.CharField(_("name as given"), max_length=50)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=TransferStatus.choices,
+                              default=TransferStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request per person and destination: asking again adds nothing.
+            models.UniqueConstraint(fields=["resident", "to_node"],
+                                    condition=Q(status="pending"),
+                                    name="residents_transfer_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_given} → {self.to_node}"

@@ -21,27 +21,62 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Assignment, GridNode, Role
-from grids.selectors import User, roles_covering, scope_queryset, sees_everything
+from gridportal import permissions
+from gridportal.permissions import Target
+from grids.models import GridNode
+from grids.selectors import User
 
 from . import crypto, idnumbers
 from .models import (
     Building,
     Dwelling,
     DwellingUse,
+    ExportLog,
     Household,
+    IdRevealLog,
     Membership,
     ResidenceType,
     Resident,
+    TransferRequest,
+    TransferStatus,
     Visit,
     VisitPhoto,
 )
 
-# Who may read why a person is of concern, and who may change the registry or log visits.
-CONCERN_READERS = {Role.HEAD, Role.POLICE_OFFICER, Role.CENTER_STAFF}
-REGISTRY_EDITORS = {Role.HEAD, Role.WORKER, Role.CENTER_STAFF}
-VISITORS = {Role.HEAD, Role.WORKER, Role.CENTER_STAFF, Role.PARTY_INSTRUCTOR,
-            Role.POLICE_OFFICER, Role.VOLUNTEER}
+# The registry's capabilities (gridportal.permissions holds who has them where).
+READ_ADDRESSES = "residents.read_addresses"
+READ_NAMES = "residents.read_names"
+SEE_PHONE = "residents.see_phone"
+SEE_ID = "residents.see_id_masked"
+SEE_TAGS = "residents.see_tags"
+SEE_CONCERN = "residents.see_concern"
+SEE_CONCERN_REASON = "residents.see_concern_reason"
+WRITE = "residents.write"
+LOG_VISITS = "residents.log_visits"
+READ_VISITS = "residents.read_visits"
+EXPORT = "residents.export"
+REVEAL = "residents.reveal_id"
+HANDLE_TRANSFERS = "residents.handle_transfers"
+READ_EXPORT_LOG = "residents.read_export_log"
+
+# How the matrix places the registry's rows.
+BUILDING = Target("building", nodes=("node",))
+DWELLING = Target("dwelling", nodes=("building__node",))
+HOUSEHOLD = Target("household", nodes=("dwelling__building__node",))
+MEMBERSHIP = Target("membership", nodes=("household__dwelling__building__node",))
+RESIDENT = Target("resident", nodes=("node",))
+VISIT = Target("visit", nodes=("household__dwelling__building__node",),
+               own=lambda user: Q(visitor_id=user.pk))
+REVEAL_LOG = Target("ID number reveal", nodes=("resident__node",))
+# A transfer request concerns both places: where the person is registered and where they go.
+TRANSFER = Target("transfer request", nodes=("to_node", "resident__node"))
+# An export is placed where its author works (any of their assignments).
+EXPORT_LOG = Target("export", nodes=("user__assignments__node",))
+for _model, _target in ((Building, BUILDING), (Dwelling, DWELLING), (Household, HOUSEHOLD),
+                        (Membership, MEMBERSHIP), (Resident, RESIDENT), (Visit, VISIT),
+                        (IdRevealLog, REVEAL_LOG), (TransferRequest, TRANSFER),
+                        (ExportLog, EXPORT_LOG)):
+    permissions.register_target(_model, _target)
 
 CATEGORIES = ("permanent", "floating", "office", "business", "concern", "vacant")
 CATEGORY_LABELS = {
@@ -56,26 +91,24 @@ TAGS = ("party_member", "dual_report", "elderly", "child", "disabled", "veteran"
         "living_alone", "concern")
 
 
-def _get_or_404(queryset: QuerySet, pk):
+def get_or_404(queryset: QuerySet, pk):
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
-def has_role_at(user: User, node: GridNode, roles: set) -> bool:
-    return sees_everything(user) or bool(roles_covering(user, node) & roles)
-
-
 def can_read_concern_reason(user: User, node: GridNode) -> bool:
-    return has_role_at(user, node, CONCERN_READERS)
+    return permissions.has(user, SEE_CONCERN_REASON, node)
 
 
 # --- Buildings and dwellings ----------------------------------------------------------------
 
 
-def building_list_for(*, user: User, node: GridNode | None = None) -> QuerySet[Building]:
-    buildings = scope_queryset(Building.objects.all(), user=user).select_related("node")
+def building_list_for(*, user: User, node: GridNode | None = None,
+                      capability: str = READ_ADDRESSES) -> QuerySet[Building]:
+    buildings = permissions.scope_queryset(Building.objects.all(), user, capability,
+                                           BUILDING).select_related("node")
     if node is not None:
         buildings = buildings.filter(node__tree_id=node.tree_id, node__lft__gte=node.lft,
                                      node__lft__lt=node.rght)
@@ -83,32 +116,37 @@ def building_list_for(*, user: User, node: GridNode | None = None) -> QuerySet[B
 
 
 def building_get_for(*, user: User, pk) -> Building:
-    return _get_or_404(building_list_for(user=user), pk)
+    return get_or_404(building_list_for(user=user), pk)
 
 
-def dwelling_list_for(*, user: User) -> QuerySet[Dwelling]:
-    return scope_queryset(Dwelling.objects.all(), user=user,
-                          node_field="building__node").select_related("building")
+def dwelling_list_for(*, user: User, capability: str = READ_ADDRESSES) -> QuerySet[Dwelling]:
+    return permissions.scope_queryset(Dwelling.objects.all(), user, capability,
+                                      DWELLING).select_related("building")
 
 
 def dwelling_get_for(*, user: User, pk) -> Dwelling:
-    return _get_or_404(dwelling_list_for(user=user), pk)
+    return get_or_404(dwelling_list_for(user=user), pk)
 
 
 def _current_members(**lookups) -> QuerySet[Membership]:
     return Membership.objects.current().filter(household__active=True, **lookups)
 
 
-def with_category(dwellings: QuerySet[Dwelling]) -> QuerySet[Dwelling]:
+def with_category(dwellings: QuerySet[Dwelling], *, user: User) -> QuerySet[Dwelling]:
     """Annotate each dwelling with its colour-map category, computed in the database.
 
-    Precedence: a household with a person of concern; business premises; office unit; vacant
-    (or nobody living there); rental or floating residents; otherwise permanent residents.
+    Precedence: a household with a person of concern (only where the user may see who is of
+    concern; elsewhere such a dwelling shows its other category); business premises; office
+    unit; vacant (or nobody living there); rental or floating residents; otherwise permanent.
     """
     members = _current_members(household__dwelling=OuterRef("pk"))
+    concern = Q(Exists(members.filter(resident__concern=True)))
+    concern_scope = permissions.scope_q(user, SEE_CONCERN, DWELLING)
+    if concern_scope is not None:
+        concern &= concern_scope
     return dwellings.annotate(
         category=Case(
-            When(Exists(members.filter(resident__concern=True)), then=Value("concern")),
+            When(concern, then=Value("concern")),
             When(use=DwellingUse.BUSINESS, then=Value("business")),
             When(use=DwellingUse.OFFICE, then=Value("office")),
             When(Q(use=DwellingUse.VACANT) | ~Exists(members), then=Value("vacant")),
@@ -121,10 +159,10 @@ def with_category(dwellings: QuerySet[Dwelling]) -> QuerySet[Dwelling]:
     )
 
 
-def colour_map(*, building: Building) -> dict:
+def colour_map(*, building: Building, user: User) -> dict:
     """Floors (top first) by dwellings with their category and colour, plus a legend."""
     dwellings: list[Any] = list(
-        with_category(building.dwellings.all()).prefetch_related(
+        with_category(building.dwellings.all(), user=user).prefetch_related(
             Prefetch("households", queryset=Household.objects.filter(active=True),
                      to_attr="active_households"))
         .order_by("-floor", "entrance", "number")
@@ -143,7 +181,7 @@ def category_summary(*, user: User, node: GridNode) -> dict[str, int]:
     dwellings = dwelling_list_for(user=user).filter(
         building__node__tree_id=node.tree_id, building__node__lft__gte=node.lft,
         building__node__lft__lt=node.rght)
-    rows = (with_category(dwellings).order_by()
+    rows = (with_category(dwellings, user=user).order_by()
             .values("category").annotate(n=Count("pk")))  # type: ignore[misc]
     counts = dict.fromkeys(CATEGORIES, 0)
     counts.update({row["category"]: row["n"] for row in rows})
@@ -153,34 +191,56 @@ def category_summary(*, user: User, node: GridNode) -> dict[str, int]:
 # --- Households and residents ---------------------------------------------------------------
 
 
-def household_list_for(*, user: User) -> QuerySet[Household]:
-    return scope_queryset(Household.objects.all(), user=user,
-                          node_field="dwelling__building__node").select_related(
-        "dwelling__building", "head")
+def household_list_for(*, user: User, capability: str = READ_ADDRESSES) -> QuerySet[Household]:
+    return permissions.scope_queryset(Household.objects.all(), user, capability,
+                                      HOUSEHOLD).select_related("dwelling__building", "head")
 
 
 def household_get_for(*, user: User, pk) -> Household:
-    return _get_or_404(household_list_for(user=user), pk)
+    return get_or_404(household_list_for(user=user), pk)
 
 
 def membership_get_for(*, user: User, pk) -> Membership:
-    memberships = scope_queryset(Membership.objects.current(), user=user,
-                                 node_field="household__dwelling__building__node")
-    return _get_or_404(memberships.select_related("resident", "household"), pk)
+    memberships = permissions.scope_queryset(Membership.objects.current(), user, READ_NAMES,
+                                             MEMBERSHIP)
+    return get_or_404(memberships.select_related("resident", "household"), pk)
 
 
-def household_card(*, household: Household) -> Household:
-    """Prefetch what the household card shows: current members and the last visits."""
-    return (
+def household_card(*, household: Household, user: User) -> Household:
+    """Prefetch what the household card shows: current members (for readers of names) and the
+    last visits the user may read; `rights` says which of the members' fields they may see."""
+    card = (
         with_current_members(Household.objects.filter(pk=household.pk))
         .select_related("dwelling__building__node", "head")
         .prefetch_related(
-            Prefetch("visits", queryset=Visit.objects.select_related("visitor")
-                     .prefetch_related("photos").order_by("-visited_on", "-pk")[:5],
-                     to_attr="last_visits"),
+            Prefetch("visits", queryset=visit_list_for(user=user).order_by("-visited_on", "-pk")
+                     [:5], to_attr="last_visits"),
         )
         .get()
     )
+    card.rights = household_rights(user=user, household=household)  # type: ignore[attr-defined]
+    if not card.rights["names"]:  # type: ignore[attr-defined]
+        card.current_members = []  # type: ignore[attr-defined]
+    return card
+
+
+def household_rights(*, user: User, household: Household) -> dict[str, bool]:
+    """What the user may see and do at this household (one query)."""
+    flags = field_flags(permissions.annotate_rights(
+        Household.objects.filter(pk=household.pk), user, HOUSEHOLD, **HOUSEHOLD_FLAGS,
+    ).values(*HOUSEHOLD_FLAGS).get())
+    # The card's visits are already those the user may read (some only their own).
+    flags["visits"] = permissions.has(user, READ_VISITS)
+    return flags
+
+
+HOUSEHOLD_FLAGS = {"names": READ_NAMES, "phone": SEE_PHONE, "id_masked": SEE_ID, "tags": SEE_TAGS,
+                   "concern": SEE_CONCERN, "concern_reason": SEE_CONCERN_REASON,
+                   "edit": WRITE, "visit": LOG_VISITS}
+
+
+def field_flags(row: dict) -> dict[str, bool]:
+    return {name: bool(value) for name, value in row.items()}
 
 
 def _age_cutoff(years: int) -> dt.date:
@@ -205,9 +265,10 @@ BUILDING_AND_DOOR = re.compile(r"^(?P<building>.*?\D)\s*-?\s*(?P<door>\d+)$")
 
 
 def _text_match(text: str) -> Q:
-    """A name, a phone number's beginning, a door number ('501') or building and door ('1栋501')."""
+    """A name, a door number ('501') or building and door ('1栋501'). Phone numbers are searched
+    by POST only (`phone`), never from a URL."""
     homes = Membership.objects.current().filter(resident=OuterRef("pk"))
-    match = Q(name__contains=text) | Q(phone__startswith=text)
+    match = Q(name__contains=text)
     if text.isdigit():
         match |= Q(Exists(homes.filter(household__dwelling__number=text)))
     parts = BUILDING_AND_DOOR.match(text)
@@ -217,25 +278,36 @@ def _text_match(text: str) -> Q:
     return match
 
 
+def _visible(residents: QuerySet[Resident], user: User, capability: str) -> QuerySet[Resident]:
+    """`residents` narrowed further to those on whom the user also holds `capability` (a search
+    by a field must not tell who has it where the field itself is hidden)."""
+    return permissions.scope_queryset(residents, user, capability, RESIDENT)
+
+
 def resident_list_for(
     *,
     user: User,
     text: str = "",
     id_number: str = "",
+    phone: str = "",
     building: Building | None = None,
     node: GridNode | None = None,
     tags: list[str] | tuple[str, ...] = (),
     residence_type: str = "",
 ) -> QuerySet[Resident]:
-    """Scoped registry search. `text` matches a name, phone or door; a full ID number is looked up
-    by its keyed hash (pass it as `id_number`, never in a URL)."""
-    residents = scope_queryset(Resident.objects.all(), user=user)
+    """Scoped registry search. `text` matches a name or door; a full ID number is looked up by
+    its keyed hash and a phone number by its beginning (both from a request body, never a URL),
+    each only among the residents whose number the user may see; a tag likewise."""
+    residents = permissions.scope_queryset(Resident.objects.all(), user, READ_NAMES, RESIDENT)
     if id_number:
         try:
             value = idnumbers.parse(id_number).value
         except Exception:  # noqa: BLE001 - an invalid number simply finds nobody
             return residents.none()
-        residents = residents.filter(id_number_hash=crypto.lookup_hash(value))
+        residents = _visible(residents.filter(id_number_hash=crypto.lookup_hash(value)), user,
+                             SEE_ID)
+    if phone:
+        residents = _visible(residents.filter(phone__startswith=phone.strip()), user, SEE_PHONE)
     if text:
         residents = residents.filter(_text_match(text.strip()))
     if building is not None:
@@ -246,7 +318,8 @@ def resident_list_for(
         residents = residents.filter(node__tree_id=node.tree_id, node__lft__gte=node.lft,
                                      node__lft__lt=node.rght)
     for tag in tags:
-        residents = residents.filter(tag_filter(tag))
+        residents = _visible(residents.filter(tag_filter(tag)), user,
+                             SEE_CONCERN if tag == "concern" else SEE_TAGS)
     if residence_type:
         residents = residents.filter(residence_type=residence_type)
     return residents
@@ -261,17 +334,16 @@ def with_current_home(residents: QuerySet[Resident]) -> QuerySet[Resident]:
                  to_attr="current_memberships"))
 
 
-def with_concern_access(residents: QuerySet[Resident], *, user: User) -> QuerySet[Resident]:
-    """Mark each resident with `concern_reason_readable`, computed in the database with the
-    same rule as `can_read_concern_reason` (a head, police officer or center staff assignment
-    at the resident's grid or above)."""
-    if sees_everything(user):
-        return residents.annotate(concern_reason_readable=Value(True))
-    readers = Assignment.objects.current().filter(
-        user_id=user.pk, role__in=CONCERN_READERS, node__active=True,
-        node__tree_id=OuterRef("node__tree_id"), node__lft__lte=OuterRef("node__lft"),
-        node__rght__gte=OuterRef("node__rght"))
-    return residents.annotate(concern_reason_readable=Exists(readers))
+RESIDENT_FLAGS = {"can_see_phone": SEE_PHONE, "can_see_id": SEE_ID, "can_see_tags": SEE_TAGS,
+                  "can_see_concern": SEE_CONCERN,
+                  "concern_reason_readable": SEE_CONCERN_REASON, "can_edit": WRITE}
+
+
+def with_field_rights(residents: QuerySet[Resident], *, user: User) -> QuerySet[Resident]:
+    """Mark each resident with what the user may see of them (`can_see_phone`, `can_see_id`,
+    `can_see_tags`, `can_see_concern`, `concern_reason_readable`) and `can_edit`, computed in the
+    database with the matrix's conditions."""
+    return permissions.annotate_rights(residents, user, RESIDENT, **RESIDENT_FLAGS)
 
 
 def with_current_members(households: QuerySet[Household]) -> QuerySet[Household]:
@@ -281,20 +353,58 @@ def with_current_members(households: QuerySet[Household]) -> QuerySet[Household]
         Prefetch("memberships", queryset=members, to_attr="current_members"))
 
 
+def exportable(residents: QuerySet[Resident], *, user: User) -> QuerySet[Resident]:
+    """`residents` narrowed to those the user may export, each marked with `can_reveal` (a full
+    ID number in the file) and the field rights."""
+    residents = _visible(residents, user, EXPORT)
+    return permissions.annotate_rights(with_field_rights(residents, user=user), user, RESIDENT,
+                                       can_reveal=REVEAL)
+
+
 def resident_get_for(*, user: User, pk) -> Resident:
-    return _get_or_404(resident_list_for(user=user).select_related("node"), pk)
+    return get_or_404(with_field_rights(resident_list_for(user=user), user=user)
+                       .select_related("node"), pk)
 
 
 # --- Visits ---------------------------------------------------------------------------------
 
 
 def visit_list_for(*, user: User) -> QuerySet[Visit]:
-    return scope_queryset(Visit.objects.all(), user=user,
-                          node_field="household__dwelling__building__node").select_related(
+    return permissions.scope_queryset(Visit.objects.all(), user, READ_VISITS, VISIT).select_related(
         "household__dwelling__building", "visitor").prefetch_related("photos")
 
 
 def visit_photo_get_for(*, user: User, visit_pk, photo_pk) -> VisitPhoto:
     """The photo, only when it belongs to that visit and the visit is in the user's scope."""
-    visit = _get_or_404(visit_list_for(user=user), visit_pk)
-    return _get_or_404(VisitPhoto.objects.filter(visit=visit), photo_pk)
+    visit = get_or_404(visit_list_for(user=user), visit_pk)
+    return get_or_404(VisitPhoto.objects.filter(visit=visit), photo_pk)
+
+
+# --- Transfer requests and the export log ---------------------------------------------------
+
+
+def transfer_list_for(*, user: User, status: str = TransferStatus.PENDING
+                      ) -> QuerySet[TransferRequest]:
+    """Requests to or from the places where the user's center handles transfers; each marked
+    `resident_readable` when the user may see the registered person."""
+    requests = permissions.scope_queryset(TransferRequest.objects.all(), user, HANDLE_TRANSFERS,
+                                          TRANSFER)
+    if status:
+        requests = requests.filter(status=status)
+    readable = permissions.scope_q(user, READ_NAMES, Target("", nodes=("resident__node",)))
+    requests = requests.annotate(resident_readable=(
+        Value(True) if readable is None else Case(When(readable, then=Value(True)),
+                                                   default=Value(False))))
+    return requests.select_related("to_node", "to_household__dwelling__building",
+                                   "requested_by", "resident__node")
+
+
+def transfer_get_for(*, user: User, pk) -> TransferRequest:
+    return get_or_404(transfer_list_for(user=user, status=""), pk)
+
+
+def export_log_for(*, user: User) -> QuerySet[ExportLog]:
+    """Exports made by people working where the user may read the export log."""
+    exports = permissions.scope_queryset(ExportLog.objects.all(), user, READ_EXPORT_LOG,
+                                         EXPORT_LOG)
+    return ExportLog.objects.filter(pk__in=exports.values("pk")).select_related("user")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import io_views, views
+from . import center_views, io_views, views
 
 app_name = "residents"
 urlpatterns = [
@@ -22,4 +22,7 @@ urlpatterns = [
     path("households/<int:pk>/visit/", views.visit_create, name="visit_create"),
     path("memberships/<int:pk>/leave/", views.membership_leave, name="membership_leave"),
     path("visits/<int:visit_pk>/photos/<int:photo_pk>/", views.visit_photo, name="visit_photo"),
+    path("transfers/", center_views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/decide/", center_views.transfer_decide, name="transfer_decide"),
+    path("exports/", center_views.export_log, name="export_log"),
 ]

@@ -1,9 +1,9 @@
 import mimetypes
 import re
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -16,15 +16,17 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from gridportal import permissions
 from gridportal.forms import add_service_errors
-from grids.selectors import node_get_for, own_nodes
+from gridportal.permissions import requires
+from grids.selectors import node_get_for, own_nodes, visible_nodes
 
 from . import selectors, services
 from .forms import (
     TAG_LABELS,
     HouseholdForm,
     HouseholdLookupForm,
-    IdSearchForm,
+    NumberSearchForm,
     RegistryFilterForm,
     ResidentForm,
     RevealForm,
@@ -43,32 +45,78 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-@sensitive_post_parameters("id_number")
-@login_required
+# Searches by phone or ID number arrive by POST and are kept in the session under a random
+# token; the result pages carry only the token (`?search=`), so no number reaches a URL, a
+# browser history or an access log.
+SEARCHES_KEY = "residents_searches"
+MAX_SEARCHES = 10
+
+
+def _store_search(request: HttpRequest, criteria: dict) -> str:
+    searches = request.session.get(SEARCHES_KEY, {})
+    while len(searches) >= MAX_SEARCHES:
+        searches.pop(next(iter(searches)))
+    token = secrets.token_urlsafe(12)
+    searches[token] = criteria
+    request.session[SEARCHES_KEY] = searches
+    return token
+
+
+def _stored_search(request: HttpRequest) -> dict | None:
+    token = request.GET.get("search", "")
+    return request.session.get(SEARCHES_KEY, {}).get(token) if token else None
+
+
+@sensitive_post_parameters("id_number", "phone")
+@requires(selectors.READ_NAMES)
 @never_cache
 def registry(request: HttpRequest) -> HttpResponse:
-    """Search the registry. A full ID number is searched by POST only, never in the URL."""
+    """Search the registry: by name, door, tag or building in the URL; by phone or full ID
+    number by POST only (see `_store_search`)."""
     buildings = selectors.building_list_for(user=request.user)
-    filters = RegistryFilterForm(request.GET or None, buildings=buildings)
-    id_form = IdSearchForm(request.POST or None)
-    residents = selectors.resident_list_for(user=request.user)
-    searched_by_id = request.method == "POST"
-    if searched_by_id:
-        residents = (selectors.resident_list_for(user=request.user,
-                                                 id_number=id_form.cleaned_data["id_number"])
-                     if id_form.is_valid() else residents.none())
-    elif filters.is_valid():
-        data = filters.cleaned_data
-        residents = selectors.resident_list_for(
-            user=request.user, text=data["text"], tags=data["tags"],
-            residence_type=data["residence_type"], building=data["building"])
-    page = Paginator(selectors.with_current_home(residents), _page_size(request)).get_page(
-        request.GET.get("page"))
+    number_form = NumberSearchForm(request.POST or None)
+    if request.method == "POST":
+        if number_form.is_valid():
+            criteria = number_form.criteria()
+            try:
+                if criteria.get("id_number"):
+                    criteria["id_number"] = services.id_number_search_check(
+                        actor=request.user, id_number=criteria["id_number"])
+            except ValidationError as error:
+                add_service_errors(number_form, error)
+            else:
+                token = _store_search(request, criteria)
+                return redirect(f"{reverse('residents:registry')}?search={token}")
+        filters = RegistryFilterForm(None, buildings=buildings)
+        residents = selectors.resident_list_for(user=request.user).none()
+        searched_by_number = True
+    else:
+        stored = _stored_search(request)
+        searched_by_number = "search" in request.GET
+        filters = RegistryFilterForm(None if searched_by_number else (request.GET or None),
+                                     buildings=buildings)
+        if searched_by_number and stored is None:
+            messages.info(request, _("That search is no longer available: search again."))
+            residents = selectors.resident_list_for(user=request.user).none()
+        elif stored is not None:
+            residents = selectors.resident_list_for(user=request.user, **stored)
+        elif filters.is_valid():
+            data = filters.cleaned_data
+            residents = selectors.resident_list_for(
+                user=request.user, text=data["text"], tags=data["tags"],
+                residence_type=data["residence_type"], building=data["building"])
+        else:
+            residents = selectors.resident_list_for(user=request.user)
+    rows = selectors.with_field_rights(selectors.with_current_home(residents), user=request.user)
+    page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "residents/registry.html", {
-        "filters": filters, "id_form": id_form, "page": page, "searched_by_id": searched_by_id,
-        "query": query.urlencode(), "page_sizes": PAGE_SIZES, "tag_labels": TAG_LABELS,
+        "filters": filters, "number_form": number_form, "page": page,
+        "searched_by_number": searched_by_number, "query": query.urlencode(),
+        "page_sizes": PAGE_SIZES, "tag_labels": TAG_LABELS,
+        "may_export": permissions.has(request.user, selectors.EXPORT),
+        "may_import": permissions.has(request.user, "residents.import"),
     })
 
 
@@ -77,7 +125,7 @@ def _current_membership(resident) -> Membership | None:
             .select_related("household__dwelling__building").first())
 
 
-@login_required
+@requires(selectors.READ_NAMES)
 @never_cache
 def resident_detail(request: HttpRequest, pk: int, revealed: str = "",
                     reveal_form: RevealForm | None = None) -> HttpResponse:
@@ -85,16 +133,16 @@ def resident_detail(request: HttpRequest, pk: int, revealed: str = "",
     return render(request, "residents/resident_detail.html", {
         "resident": resident,
         "membership": _current_membership(resident),
-        "concern_reader": selectors.can_read_concern_reason(request.user, resident.node),
-        "can_edit": selectors.has_role_at(request.user, resident.node,
-                                          selectors.REGISTRY_EDITORS),
+        "concern_reader": resident.concern_reason_readable,
+        "can_edit": resident.can_edit,
+        "may_reveal": permissions.has(request.user, selectors.REVEAL, resident),
         "reveal_form": reveal_form or RevealForm(),
         "revealed": revealed,
         "history": resident.history.select_related("history_user")[:10],
     })
 
 
-@login_required
+@requires(selectors.REVEAL)
 @require_POST
 def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
@@ -112,47 +160,67 @@ def _resident_fields(cleaned: dict) -> dict:
 
 
 @sensitive_post_parameters("id_number")
-@login_required
+@requires(selectors.WRITE)
 def resident_create(request: HttpRequest) -> HttpResponse:
     household = None
     node = None
     if request.GET.get("household"):
-        household = selectors.household_get_for(user=request.user, pk=request.GET["household"])
+        household = selectors.get_or_404(
+            selectors.household_list_for(user=request.user, capability=selectors.WRITE),
+            request.GET["household"])
         node = household.dwelling.building.node
     elif request.GET.get("node"):
-        node = node_get_for(user=request.user, pk=request.GET["node"])
+        node = node_get_for(user=request.user, pk=request.GET["node"],
+                            capability=selectors.WRITE)
     if node is None:
         messages.info(request, _("Open a household first, then add its members."))
         return redirect("residents:household_lookup")
     form = ResidentForm(request.POST or None, creating=True, in_household=household is not None,
                         concern_reader=selectors.can_read_concern_reason(request.user, node))
+    existing = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            resident = services.resident_create(
+            registration = services.resident_register(
                 actor=request.user, node=node, household=household,
                 id_number=data["id_number"], relation=data.get("relation") or "other",
                 **_resident_fields(data))
+        except services.AlreadyRegistered as error:
+            add_service_errors(form, error)
+            existing = error.resident
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("%(name)s has been registered.") % {"name": resident})
-            return redirect("residents:resident_detail", resident.pk)
+            if registration.resident is None:
+                messages.info(request, _(
+                    "%(name)s cannot be registered here directly: the request has been passed "
+                    "to the community center, which will complete it.") % {"name": data["name"]})
+                return redirect(*(("residents:household_detail", household.pk) if household
+                                  else ("residents:registry",)))
+            messages.success(request, _("%(name)s has been registered.") % {
+                "name": registration.resident})
+            return redirect("residents:resident_detail", registration.resident.pk)
     return render(request, "residents/resident_form.html",
-                  {"form": form, "household": household, "node": node})
+                  {"form": form, "household": household, "node": node,
+                   "existing": existing})
 
 
 @sensitive_post_parameters("id_number")
-@login_required
+@requires(selectors.WRITE)
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get_for(user=request.user, pk=pk)
+    if not resident.can_edit:
+        raise PermissionDenied(_("Only the grid's head, workers and center staff may change "
+                                 "the registry."))
     initial = {name: getattr(resident, name) for name in services.RESIDENT_FIELDS}
     form = ResidentForm(request.POST or None, initial=initial, creating=False, in_household=False,
-                        concern_reader=selectors.can_read_concern_reason(request.user,
-                                                                         resident.node))
+                        concern_reader=resident.concern_reason_readable)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if data["id_number"]:
+                services.id_number_change_check(actor=request.user, resident=resident,
+                                                id_number=data["id_number"])
             services.resident_update(actor=request.user, resident=resident,
                                      id_number=data["id_number"] or None,
                                      **_resident_fields(data))
@@ -164,19 +232,17 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "residents/resident_form.html", {"form": form, "resident": resident})
 
 
-@login_required
+@requires(selectors.READ_ADDRESSES)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get_for(user=request.user, pk=pk)
-    household = selectors.household_card(household=household)
-    node = household.dwelling.building.node
+    household = selectors.household_card(household=household, user=request.user)
     return render(request, "residents/household_detail.html", {
-        "household": household,
-        "can_edit": selectors.has_role_at(request.user, node, selectors.REGISTRY_EDITORS),
-        "can_visit": selectors.has_role_at(request.user, node, selectors.VISITORS),
+        "household": household, "rights": household.rights,
+        "can_edit": household.rights["edit"], "can_visit": household.rights["visit"],
     })
 
 
-@login_required
+@requires(selectors.WRITE)
 @require_POST
 def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
     """A member moves out (or dies, or is recorded by mistake): the membership ends today."""
@@ -192,10 +258,11 @@ def membership_leave(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("residents:household_detail", membership.household_id)
 
 
-@login_required
+@requires(selectors.WRITE)
 def household_create(request: HttpRequest, dwelling_pk: int) -> HttpResponse:
     """Start a household in a dwelling (then register its head)."""
-    dwelling = selectors.dwelling_get_for(user=request.user, pk=dwelling_pk)
+    dwelling = selectors.get_or_404(
+        selectors.dwelling_list_for(user=request.user, capability=selectors.WRITE), dwelling_pk)
     form = HouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -208,14 +275,16 @@ def household_create(request: HttpRequest, dwelling_pk: int) -> HttpResponse:
     return render(request, "residents/household_form.html", {"form": form, "dwelling": dwelling})
 
 
-@login_required
+@requires(selectors.READ_ADDRESSES)
 def building_list(request: HttpRequest) -> HttpResponse:
     """'My grid': the buildings in scope, with dwellings and households, and the colour counts."""
     node = None
     if request.GET.get("node"):
-        node = node_get_for(user=request.user, pk=request.GET["node"])
+        node = node_get_for(user=request.user, pk=request.GET["node"],
+                            capability=selectors.READ_ADDRESSES)
     else:
-        node = own_nodes(request.user).first()
+        node = visible_nodes(request.user, selectors.READ_ADDRESSES).filter(
+            pk__in=own_nodes(request.user).values("pk")).first()
     buildings = selectors.building_list_for(user=request.user, node=node).annotate(
         n_dwellings=Count("dwellings", distinct=True),
         n_households=Count("dwellings__households",
@@ -234,14 +303,13 @@ def _legend(counts: dict[str, int]) -> list[dict]:
             for key in selectors.CATEGORIES]
 
 
-@login_required
+@requires(selectors.READ_ADDRESSES)
 def colour_map(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.building_get_for(user=request.user, pk=pk)
-    house_map = selectors.colour_map(building=building)
+    house_map = selectors.colour_map(building=building, user=request.user)
     return render(request, "residents/colour_map.html", {
         "building": building, "map": house_map, "legend": _legend(house_map["counts"]),
-        "can_edit": selectors.has_role_at(request.user, building.node,
-                                          selectors.REGISTRY_EDITORS),
+        "can_edit": permissions.has(request.user, selectors.WRITE, building.node),
     })
 
 
@@ -254,15 +322,20 @@ def colours_css(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(rules), content_type="text/css")
 
 
-@login_required
+@requires(selectors.READ_ADDRESSES)
 def household_lookup(request: HttpRequest) -> HttpResponse:
-    """Find a household on a phone: '3栋502', a door number, or a member's name."""
+    """Find a household on a phone: '3栋502', a door number, or (for readers of names) a
+    member's name."""
     form = HouseholdLookupForm(request.GET or None)
     households = None
     if form.is_valid() and form.cleaned_data["q"].strip():
         q = form.cleaned_data["q"].strip()
-        match = Q(head__name__contains=q) | Q(dwelling__number=q) | Q(
-            memberships__left_on__isnull=True, memberships__resident__name__contains=q)
+        match = Q(dwelling__number=q)
+        names = selectors.household_list_for(user=request.user,
+                                             capability=selectors.READ_NAMES).filter(
+            Q(head__name__contains=q) | Q(memberships__left_on__isnull=True,
+                                          memberships__resident__name__contains=q))
+        match |= Q(pk__in=names.values("pk"))
         parts = selectors.BUILDING_AND_DOOR.match(q)
         if parts:
             match |= Q(dwelling__building__name=parts["building"].strip(),
@@ -274,9 +347,10 @@ def household_lookup(request: HttpRequest) -> HttpResponse:
                   {"form": form, "households": households})
 
 
-@login_required
+@requires(selectors.LOG_VISITS)
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    household = selectors.household_get_for(user=request.user, pk=pk)
+    household = selectors.get_or_404(
+        selectors.household_list_for(user=request.user, capability=selectors.LOG_VISITS), pk)
     form = VisitForm(request.POST or None, request.FILES or None,
                      initial={"visited_on": timezone.localdate(), "purpose": "routine"})
     if request.method == "POST" and form.is_valid():
@@ -297,7 +371,7 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
                   {"form": form, "household": household})
 
 
-@login_required
+@requires(selectors.READ_VISITS)
 @cache_control(private=True, max_age=300)
 def visit_photo(request: HttpRequest, visit_pk: int, photo_pk: int) -> FileResponse:
     photo = selectors.visit_photo_get_for(user=request.user, visit_pk=visit_pk,

@@ -38,6 +38,9 @@ class TicketCursor(CursorPagination):
 
 
 class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as read; the reporter's contact only for those who may call them (null for
+    others)."""
+
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True,
@@ -52,8 +55,21 @@ class TicketSerializer(serializers.ModelSerializer):
                   "owner_name", "department", "department_name", "assignee", "assignee_name",
                   "status", "status_display", "accept_due_at", "contact_due_at",
                   "resolve_due_at", "accepted_at", "resolved_at", "closed_at", "satisfaction",
-                  "escalation_level", "extensions", "external_number", "created_at"]
+                  "escalation_level", "extensions", "external_number", "reporter_name",
+                  "reporter_phone", "created_at"]
         read_only_fields = fields
+        extra_kwargs = {"reporter_name": {"allow_null": True},
+                        "reporter_phone": {"allow_null": True}}
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        data = super().to_representation(ticket)
+        if getattr(ticket, "can_see_contact", False):
+            if ticket.resident_id and not (data["reporter_name"] or data["reporter_phone"]):
+                data["reporter_name"] = ticket.resident.name  # type: ignore[union-attr]
+                data["reporter_phone"] = ticket.resident.phone  # type: ignore[union-attr]
+        else:
+            data["reporter_name"] = data["reporter_phone"] = None
+        return data
 
     def get_assignee_name(self, ticket: Ticket) -> str | None:
         return person_name(ticket.assignee) if ticket.assignee_id else None
@@ -80,9 +96,11 @@ class TicketCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             user = request.user
-            self.fields["node"].queryset = visible_nodes(user)
-            self.fields["building"].queryset = registry.building_list_for(user=user)
-            self.fields["dwelling"].queryset = registry.dwelling_list_for(user=user)
+            self.fields["node"].queryset = visible_nodes(user, selectors.CREATE)
+            self.fields["building"].queryset = registry.building_list_for(
+                user=user, capability=selectors.CREATE)
+            self.fields["dwelling"].queryset = registry.dwelling_list_for(
+                user=user, capability=selectors.CREATE)
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -140,9 +158,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = TicketSerializer
     pagination_class = TicketCursor
     filter_backends: list = []  # filters go through TicketQuerySerializer to the selector
+    # A transition's own right is the service's (tickets.act / tickets.supervise, per action).
+    capabilities = {"*": selectors.READ, "create": selectors.CREATE}
 
     def get_queryset(self):
-        return selectors.ticket_list_for(user=self.request.user)
+        return selectors.with_contact_rights(selectors.ticket_list_for(user=self.request.user),
+                                             user=self.request.user).select_related("resident")
 
     def get_object(self):
         return selectors.ticket_get_for(user=self.request.user, pk=self.kwargs["pk"])
@@ -152,7 +173,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         query = TicketQuerySerializer(data=request.query_params,
                                       context=self.get_serializer_context())
         query.is_valid(raise_exception=True)
-        tickets = selectors.ticket_list_for(user=request.user, **query.validated_data)
+        tickets = selectors.with_contact_rights(
+            selectors.ticket_list_for(user=request.user, **query.validated_data),
+            user=request.user).select_related("resident")
         page = self.paginate_queryset(tickets)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -162,7 +185,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         payload.is_valid(raise_exception=True)
         ticket = service_errors(lambda: services.ticket_create(actor=request.user,
                                                                **payload.validated_data))
-        return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(selectors.ticket_get_for(
+            user=request.user, pk=ticket.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TransitionSerializer, responses={200: TicketSerializer})
     @action(detail=True, methods=["post"])

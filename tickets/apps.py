@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from . import selectors  # noqa: F401 - registers how the matrix places tickets

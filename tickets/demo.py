@@ -593,6 +593,10 @@ def _write(lives: list[TicketLife], duplicates: list[TicketLife], result: Ticket
     Ticket.objects.bulk_create([life.ticket for life in duplicates], batch_size=500)
     events = [event for life in (*lives, *duplicates) for event in life.events]
     TicketEvent.objects.bulk_create(events, batch_size=1000)
+    Ticket.summoned_departments.through.objects.bulk_create(
+        [Ticket.summoned_departments.through(ticket_id=life.ticket.pk,
+                                             department_id=life.ticket.department_id)
+         for life in lives if life.ticket.department_id], batch_size=1000)
     for life in lives:
         result.closed += life.ticket.status == Status.CLOSED
         result.open += life.ticket.is_open

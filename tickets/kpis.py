@@ -75,9 +75,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridportal import permissions
 from grids.models import GRID_KINDS, GridNode
 from grids.people import person_name
-from grids.selectors import User, scope_ranges, sees_everything
+from grids.selectors import User, sees_everything
 
 from . import selectors
 from .models import Channel, Satisfaction, Status, Ticket, TicketEvent, Whistle
@@ -276,7 +277,8 @@ def scoped_tickets(*, user: User, node: GridNode | None = None, since: dt.date |
                    until: dt.date | None = None) -> QuerySet[Ticket]:
     """The tickets the figures count: visible to the user, in the node's subtree, created in
     [since, until)."""
-    tickets = selectors.ticket_list_for(user=user, node=node)
+    tickets = selectors.ticket_list_for(user=user, node=node,
+                                        capability=selectors.READ_DASHBOARD)
     if since is not None:
         tickets = tickets.filter(created_at__gte=_local_midnight(since))
     if until is not None:
@@ -397,7 +399,7 @@ def _grid_ranges(user: User, node: GridNode | None) -> list[tuple[int, int, int]
         return [(node.tree_id, node.lft, node.rght)]
     if sees_everything(user):
         return None
-    return scope_ranges(user)
+    return permissions.grant_ranges(user, selectors.READ_DASHBOARD)
 
 
 def _ranked_grid(owner: dict, ranges: list[tuple[int, int, int]] | None) -> bool:

@@ -172,6 +172,10 @@ class Ticket(models.Model):
     department = models.ForeignKey(Department, verbose_name=_("department"),
                                    on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="tickets")
+    # Every department ever whistled (吹哨报到): their liaisons keep sight of the ticket.
+    summoned_departments = models.ManyToManyField(
+        Department, verbose_name=_("departments summoned"), blank=True,
+        related_name="summoned_tickets")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"),
                                  on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="assigned_tickets")

@@ -1,6 +1,8 @@
-"""Reads with rules for tickets. A user sees the tickets owned in their subtrees, those located
-in their subtrees (a grid keeps sight of what it escalated), and, for a department's liaison,
-the tickets whistled to that department."""
+"""Reads with rules for tickets, by the permission matrix (gridportal.permissions): the tree's
+roles see the tickets owned or located in their subtrees (a grid keeps sight of what it
+escalated); volunteers and property staff the tickets routed to their role there, assigned to
+them or reported by them; a department's liaison the tickets whistled to that department, now
+or before."""
 
 import datetime as dt
 
@@ -8,28 +10,74 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from gridportal import permissions
+from gridportal.permissions import Target, within_q
 from grids.models import GridNode
-from grids.selectors import User, scope_q, scope_ranges, sees_everything
+from grids.selectors import User, sees_everything
 
-from .models import Department, Status, Ticket, TicketEvent, TicketPhoto
-from .services import SELF_REPORT_KEY_PREFIX
+from .models import Status, Ticket, TicketEvent, TicketPhoto
+from .services import (  # noqa: F401 - the capability names, re-exported for the views
+    ACT,
+    CREATE,
+    IMPORT_WORK_ORDERS,
+    READ,
+    READ_DASHBOARD,
+    SEE_REPORTER_CONTACT,
+    SELF_REPORT_KEY_PREFIX,
+    SUPERVISE,
+)
 from .workflow import LIVE, OPEN
 
 ORDERINGS = {"newest": ("-id",), "deadline": ("resolve_due_at", "id")}
 
 
-def _scope(user: User) -> Q | None:
-    if sees_everything(user):
-        return None
-    if not (user.is_authenticated and user.pk):
-        return Q(pk__in=[])
-    ranges = scope_ranges(user)
-    owned, located = scope_q(user, "owner", ranges), scope_q(user, "node", ranges)
-    if owned is None or located is None:
-        return None
-    liaison = Exists(Department.liaisons.through.objects.filter(
-        department_id=OuterRef("department_id"), user_id=int(user.pk)))
-    return owned | located | Q(liaison)
+def _routed(role: str, ranges: list, user: User) -> Q:
+    """Routed to the role at its nodes (the category names the role), or the user's own."""
+    return ((within_q("owner", ranges) & Q(category__route_to_role=role))
+            | Q(assignee_id=user.pk) | Q(created_by_id=user.pk))
+
+
+def _whistled(department_ids: list[int], ever: bool) -> Q:
+    """With one of the departments now; or, when `ever`, summoned to one at any time."""
+    now = Q(department_id__in=department_ids)
+    if not ever:
+        return now
+    summoned = Ticket.summoned_departments.through.objects.filter(
+        ticket_id=OuterRef("pk"), department_id__in=department_ids)
+    return now | Q(Exists(summoned))
+
+
+def _worked(scope, ranges: list) -> Q:
+    """Working a ticket is for its owning node and above, until a department has it."""
+    return Q(department__isnull=True) & within_q("owner", ranges)
+
+
+def _routed_work(role: str, ranges: list, user: User) -> Q:
+    return Q(department__isnull=True) & ((within_q("owner", ranges)
+                                          & Q(category__route_to_role=role))
+                                         | Q(assignee_id=user.pk))
+
+
+def _supervised(scope, ranges: list) -> Q:
+    """Dispatching is for those strictly above the owning node; once a department has the
+    ticket (it left the tree), for those at the owning node or above."""
+    return ((Q(department__isnull=True) & within_q("owner", ranges, strictly=True))
+            | (Q(department__isnull=False) & within_q("owner", ranges)))
+
+
+# How the matrix places a ticket: to read it, by its owner and by its location; to work it or
+# dispatch it, by its owner (and department) only.
+TICKET = Target("ticket", nodes=("owner", "node"), routed=_routed, department=_whistled)
+TICKET_WORK = Target("ticket to work", tree=_worked, routed=_routed_work,
+                     department=lambda ids, ever: Q(department_id__in=ids))
+TICKET_SUPERVISION = Target("ticket to dispatch", tree=_supervised)
+permissions.register_target(Ticket, TICKET)
+permissions.register_target(Ticket, TICKET_WORK, ACT)
+permissions.register_target(Ticket, TICKET_SUPERVISION, SUPERVISE)
+
+
+def _scope(user: User, capability: str = READ) -> Q | None:
+    return permissions.scope_q(user, capability, TICKET)
 
 
 def overdue_q(now: dt.datetime | None = None) -> Q:
@@ -50,9 +98,11 @@ def ticket_list_for(
     overdue: bool | None = None,
     text: str = "",
     assignee_is_me: bool = False,
+    capability: str = READ,
 ) -> QuerySet[Ticket]:
+    """The tickets the user may read (or, for the dashboard, count: `capability`), filtered."""
     tickets = Ticket.objects.all()
-    scope = _scope(user)
+    scope = _scope(user, capability)
     if scope is not None:
         tickets = tickets.filter(scope)
     if status == "open":
@@ -77,7 +127,7 @@ def ticket_list_for(
 
 def ticket_get_for(*, user: User, pk) -> Ticket:
     try:
-        return ticket_list_for(user=user).select_related(
+        return with_contact_rights(ticket_list_for(user=user), user=user).select_related(
             "node", "building", "dwelling__building", "resident", "merged_into").get(pk=pk)
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
@@ -98,13 +148,21 @@ def ticket_photo_get_for(*, user: User, ticket_pk, photo_pk) -> TicketPhoto:
 
 
 def my_tasks(*, user: User) -> QuerySet[Ticket]:
-    """A grid worker's phone list: live tickets assigned to them or unassigned at their nodes,
-    soonest deadline first."""
+    """A phone list of live work, soonest deadline first: the tickets the user may work now
+    (the matrix's `tickets.act`: owned at their nodes, routed to them, or with their
+    department) that are assigned to them or to nobody."""
     tickets = ticket_list_for(user=user).filter(status__in=LIVE)
     if not sees_everything(user):
-        mine = Q(assignee_id=user.pk) | Q(assignee__isnull=True)
-        tickets = tickets.filter(mine)
+        workable = permissions.scope_q(user, ACT, TICKET_WORK)
+        tickets = tickets.filter(workable if workable is not None else Q()).filter(
+            Q(assignee_id=user.pk) | Q(assignee__isnull=True))
     return tickets.order_by("resolve_due_at", "id")
+
+
+def with_contact_rights(tickets: QuerySet[Ticket], *, user: User) -> QuerySet[Ticket]:
+    """Mark each ticket with `can_see_contact`: whether the reporter's phone may be shown."""
+    return permissions.annotate_rights(tickets, user, TICKET,
+                                       can_see_contact=SEE_REPORTER_CONTACT)
 
 
 def public_ticket(*, token: str) -> Ticket:

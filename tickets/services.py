@@ -11,12 +11,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridportal import permissions
 from gridportal.uploads import check_photo
 from grids.models import Assignment, GridNode, NodeKind, Role
-from grids.selectors import roles_above, roles_covering, sees_everything
+from grids.selectors import sees_everything
 from residents.models import Building, Dwelling, Resident
 
 from . import calendar
@@ -36,8 +38,15 @@ from .models import (
 )
 from .workflow import ANYONE, OWNER, RETURN_REASONS, SUPERVISOR, SYSTEM, TRANSITIONS
 
-OWNER_ROLES = {Role.HEAD, Role.WORKER, Role.CENTER_STAFF, Role.PROPERTY_STAFF}
-SUPERVISOR_ROLES = {Role.HEAD, Role.CENTER_STAFF}
+# The tickets' capabilities (gridportal.permissions holds who has them where; the selectors
+# say how a ticket is placed for each).
+READ = "tickets.read"
+SEE_REPORTER_CONTACT = "tickets.see_reporter_contact"
+CREATE = "tickets.create"
+ACT = "tickets.act"
+SUPERVISE = "tickets.supervise"
+READ_DASHBOARD = "tickets.read_dashboard"
+IMPORT_WORK_ORDERS = "tickets.import_work_orders"
 SHORT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -166,7 +175,7 @@ def ticket_create(
                                             "different report."))
             return earlier
     location = location_node(node=node, building=building, dwelling=dwelling)
-    if actor is not None and not sees_everything(actor) and not roles_covering(actor, location):
+    if actor is not None and not permissions.has(actor, CREATE, location):
         raise PermissionDenied(_("That place is outside your area."))
     now = timezone.now()
     ticket = Ticket(
@@ -245,17 +254,15 @@ def ticket_self_report(*, key: str, node: GridNode, category: Category, title: s
 
 def ticket_rights(user: User, ticket: Ticket) -> tuple[bool, bool]:
     """Whether the user acts for the ticket's owner, and whether they supervise it: the one rule
-    behind both a transition's check and a page's buttons.
+    behind both a transition's check and a page's buttons, read from the permission matrix.
 
-    Owner side: an owner role at the owning node or above it (a department's liaison, once the
-    ticket is whistled to a department). Supervisor: a head or center staff above the owning node
-    (at it or above, for a department's ticket, which has left the tree).
+    Owner side (`tickets.act`): a working role at the owning node or above it, property staff for
+    what is routed or assigned to them, a department's liaison once the ticket is whistled to
+    that department. Supervisor (`tickets.supervise`): a head, center staff or the street's
+    dispatcher above the owning node (at it or above, for a department's ticket, which has left
+    the tree).
     """
-    if ticket.department is not None:
-        liaison = ticket.department.liaisons.filter(pk=user.pk).exists()
-        return liaison, bool(roles_covering(user, ticket.owner) & SUPERVISOR_ROLES)
-    here_or_above, above = roles_above(user, ticket.owner)
-    return bool(here_or_above & OWNER_ROLES), bool(above & SUPERVISOR_ROLES)
+    return permissions.has(user, ACT, ticket), permissions.has(user, SUPERVISE, ticket)
 
 
 def _require_right(actor: User | None, who: str, ticket: Ticket) -> None:
@@ -446,6 +453,7 @@ def _escalate(ticket, actor, now, department: Department | None = None, **params
         ticket.owner = parent
     elif department is not None:
         ticket.department = department
+        ticket.summoned_departments.add(department)
     else:
         raise ValidationError({"department": _("Choose the department to whistle.")})
     ticket.assignee = None
@@ -456,11 +464,16 @@ def _escalate(ticket, actor, now, department: Department | None = None, **params
     return {"from_owner": previous, "to_owner": to}
 
 
+def _works_around(user: User, node: GridNode) -> bool:
+    """A current assignment at the node, above it or below it."""
+    covering = Q(node__lft__lte=node.lft, node__rght__gte=node.rght)
+    below = Q(node__lft__gte=node.lft, node__lft__lt=node.rght)
+    return Assignment.objects.current().filter(
+        covering | below, user=user, node__tree_id=node.tree_id, node__active=True).exists()
+
+
 def _assign(ticket, actor, now, assignee: User | None = None, **params) -> dict:
-    if assignee is None or not roles_covering(assignee, ticket.owner) and not any(
-            Assignment.objects.current().filter(
-                user=assignee, node__tree_id=ticket.owner.tree_id,
-                node__lft__gte=ticket.owner.lft, node__lft__lt=ticket.owner.rght)):
+    if assignee is None or not _works_around(assignee, ticket.owner):
         raise ValidationError({"assignee": _("Choose someone who works at this node.")})
     ticket.assignee = assignee
     return {"assignee": assignee.get_username()}

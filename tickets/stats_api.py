@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from grids.models import GridNode
 from grids.selectors import visible_nodes
 
-from . import kpis
+from . import kpis, selectors
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -29,7 +29,7 @@ class StatsQuerySerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["node"].queryset = visible_nodes(request.user)
+            self.fields["node"].queryset = visible_nodes(request.user, selectors.READ_DASHBOARD)
 
     def validate(self, attrs):
         since, until = attrs.get("since"), attrs.get("until")
@@ -106,6 +106,8 @@ class TicketStatsView(APIView):
     """Ticket KPIs for a subtree and a period: totals by whistle class, channel and status; the
     response, resolution, satisfaction, closure and on-time rates; returns, extensions, mean
     hours; open and overdue now; a grid ranking and a per-worker table with star ratings."""
+
+    capabilities = {"*": selectors.READ_DASHBOARD}
 
     @extend_schema(parameters=[StatsQuerySerializer], responses=TicketStatsSerializer)
     def get(self, request: Request) -> Response:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from gridportal import permissions
 from grids.models import Assignment, Role
 
 from .inbox import inbox_and_mail
@@ -39,7 +40,15 @@ REMINDER_MESSAGES: dict[str, str] = {
     ReminderKind.OVERDUE: gettext_noop("Ticket %(ref)s is overdue: %(title)s"),
 }
 CALL_BACK_MESSAGE = gettext_noop("Call the resident back about ticket %(ref)s: %(title)s")
-OWNER_ROLES = [Role.HEAD, Role.WORKER, Role.CENTER_STAFF, Role.PROPERTY_STAFF]
+
+def _working_roles(ticket: Ticket) -> set[str]:
+    """The roles that work a ticket at its owning node (gridportal.permissions' `tickets.act`):
+    the tree's working roles, and a routed role only when the category routes to it."""
+    roles = permissions.roles_with("tickets.act", permissions.Scope.SUBTREE)
+    routed = permissions.roles_with("tickets.act", permissions.Scope.ROUTED)
+    if ticket.category.route_to_role in routed:
+        roles.add(ticket.category.route_to_role)
+    return roles
 
 
 def _people_at(nodes, roles) -> set:
@@ -52,7 +61,7 @@ def _people_at(nodes, roles) -> set:
 def _owner_people(ticket: Ticket) -> set:
     if ticket.department is not None:
         return set(ticket.department.liaisons.filter(is_active=True))
-    return _people_at(ticket.owner, OWNER_ROLES)
+    return _people_at(ticket.owner, _working_roles(ticket))
 
 
 def _heads_to_the_root(ticket: Ticket) -> set:

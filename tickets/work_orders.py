@@ -135,7 +135,8 @@ def import_work_orders(*, actor: User, file: IO[bytes], filename: str,
     except ValidationError as error:
         report.errors.append(RowError(1, "", error.messages[0]))
         return report
-    nodes = {node.code: node for node in visible_nodes(actor).filter(active=True)}
+    nodes = {node.code: node for node in
+             visible_nodes(actor, "tickets.import_work_orders").filter(active=True)}
     categories = {c.name: c for c in Category.objects.filter(active=True)}
     parsed: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()

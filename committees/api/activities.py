@@ -83,6 +83,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
+    capabilities = {"*": selectors.READ, "create": selectors.MANAGE}
 
     def get_queryset(self):
         return selectors.activity_list_for(user=self.request.user).order_by("-held_on", "-pk")

@@ -138,6 +138,8 @@ class CommitteeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CommitteeSerializer
     filterset_class = CommitteeFilter
+    capabilities = {"*": selectors.READ, "create": selectors.MANAGE,
+                    "members": selectors.MANAGE, "end_term": selectors.MANAGE}
 
     @extend_schema(request=CommitteeCreateSerializer, responses={201: CommitteeSerializer})
     def create(self, request, *args, **kwargs):
@@ -329,9 +331,12 @@ class MeetingFilter(filters.FilterSet):
 
 
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Joint meetings and one-issue deliberations: agenda, attendance, decisions as tickets."""
+    """Joint meetings and one-issue deliberations: agenda, attendance, decisions as tickets.
+    Scheduling and recording are for the community's staff and the committee's director and
+    deputies (checked by the services)."""
 
     filterset_class = MeetingFilter
+    capabilities = {"*": selectors.READ}
 
     def get_queryset(self):
         return selectors.meeting_list_for(user=self.request.user).order_by("-held_on", "-pk")

@@ -22,7 +22,7 @@ SCOPES = {
     "team": lambda user: selectors.team_list_for(user=user),
     "service_point": lambda user: service_point_list_for(user=user),
     "resident": lambda user: resident_list_for(user=user),
-    "user": lambda user: User.objects.filter(is_active=True),
+    "user": lambda user: selectors.community_people_for(user=user),
 }
 
 

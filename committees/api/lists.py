@@ -28,6 +28,8 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     `save_record(data, instance=None)`, which returns the saved record."""
 
     save_record: Callable[..., Any]
+    capabilities = {"*": selectors.READ, "create": selectors.MANAGE,
+                    "update": selectors.MANAGE, "partial_update": selectors.MANAGE}
 
     def perform_create(self, serializer):
         record = service_errors(lambda: self.save_record(dict(serializer.validated_data)))

@@ -17,6 +17,7 @@ from ..models import (
     Member,
     Position,
 )
+from ..selectors import works_in
 from .common import require_manager, save_record, within_community
 
 # --- Committees, members and charters -------------------------------------------------------
@@ -56,6 +57,9 @@ def member_add(*, committee: Committee, actor: User, position: str, starts_on: d
     if len(people) != 1:
         raise ValidationError({"user": _("Choose one person: a portal user, a resident or an "
                                          "outside contact's name.")})
+    if user is not None and not works_in(user, committee.community):
+        raise ValidationError({"user": _("Choose someone who works in the committee's "
+                                         "community.")})
     if resident is not None and not within_community(resident.node, committee.community):
         raise ValidationError({"resident": _("This resident does not live in the committee's "
                                              "community.")})

@@ -5,13 +5,14 @@ back to the page it came from."""
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from gridportal.permissions import requires
 
 from .. import selectors, services
 from .common import require
@@ -22,7 +23,7 @@ def _error(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def member_end_term(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
@@ -44,7 +45,7 @@ def member_end_term(request: HttpRequest, pk: int, member_pk: int) -> HttpRespon
     return redirect("committees:detail", committee.pk)
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
@@ -58,7 +59,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("committees:meeting", meeting.pk)
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def decision_ticket(request: HttpRequest, pk: int, decision_pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)

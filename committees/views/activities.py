@@ -2,7 +2,6 @@
 from the phone's camera; setting up a volunteer team (its page is in teams.py)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 from grids.models import GridNode
 
 from .. import selectors, services
@@ -66,13 +66,13 @@ def _page(request: HttpRequest, communities, community: GridNode | None, *,
     return render(request, "committees/activity_list.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def activity_list(request: HttpRequest) -> HttpResponse:
     communities, community = pick_community(request)
     return _page(request, communities, community)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def activity_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
@@ -86,7 +86,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     return _page(request, communities, community, form=form)
 
 
-@login_required
+@requires(selectors.READ)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get_for(user=request.user, pk=pk)
     return render(request, "committees/activity_detail.html", {
@@ -94,7 +94,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "back": f"{reverse('committees:activity_list')}?community={activity.community_id}"})
 
 
-@login_required
+@requires(selectors.READ)
 @cache_control(private=True, max_age=300)
 def activity_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     activity = selectors.activity_get_for(user=request.user, pk=pk)
@@ -104,7 +104,7 @@ def activity_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse
     return stream(photo.image)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def team_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)

@@ -3,7 +3,6 @@ earlier versions, meetings, open decisions and the next joint meeting due."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 from grids.people import person_name
 from grids.selectors import assignment_list_for
 from residents.selectors import resident_list_for
@@ -28,7 +28,7 @@ def is_overdue(committee: Committee, next_due, today) -> bool:
     return bool(committee.cadence_missed_since) or next_due < today
 
 
-@login_required
+@requires(selectors.READ)
 def committee_list(request: HttpRequest, form: CommitteeForm | None = None) -> HttpResponse:
     communities, _current = pick_community(request)
     community = request.GET.get("community")
@@ -57,7 +57,7 @@ def _create_form_context(request: HttpRequest, communities, *, form=None) -> dic
             "managed_communities": managed}
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def committee_create(request: HttpRequest) -> HttpResponse:
     _communities, community = posted_community(request)
@@ -117,13 +117,13 @@ def _detail(request: HttpRequest, committee: Committee, *, status: int = 200,
     return render(request, "committees/committee_detail.html", context, status=status)
 
 
-@login_required
+@requires(selectors.READ)
 def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
     return _detail(request, committee)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
@@ -138,7 +138,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, committee, member_form=form)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def charter_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
@@ -154,7 +154,7 @@ def charter_adopt(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, committee, charter_form=form)
 
 
-@login_required
+@requires(selectors.READ)
 @cache_control(private=True, max_age=300)
 def charter_file(request: HttpRequest, pk: int, charter_pk: int) -> FileResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)
@@ -164,7 +164,7 @@ def charter_file(request: HttpRequest, pk: int, charter_pk: int) -> FileResponse
     return stream(charter.file)
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     committee = selectors.committee_get_for(user=request.user, pk=pk)

@@ -2,7 +2,6 @@
 followed to closure. Partner units are in partners.py, services in service_items.py."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 from grids.models import GridNode
 
 from .. import selectors, services
@@ -51,13 +51,13 @@ def _three_lists(request: HttpRequest, communities, community: GridNode | None, 
     return render(request, "committees/three_lists.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def three_lists(request: HttpRequest) -> HttpResponse:
     communities, community = pick_community(request)
     return _three_lists(request, communities, community)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def match_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
@@ -73,7 +73,7 @@ def match_create(request: HttpRequest) -> HttpResponse:
     return _three_lists(request, communities, community, match_form=form)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def match_status(request: HttpRequest, pk: int) -> HttpResponse:
     match = selectors.match_get_for(user=request.user, pk=pk)

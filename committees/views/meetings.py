@@ -2,7 +2,6 @@
 held, adding decisions, and the phone page ticking attendance one tap per member."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 from grids.selectors import visible_nodes
 
 from .. import selectors, services
@@ -55,12 +55,12 @@ def _page(request: HttpRequest, meeting: Meeting, *, record_form=None,
     return render(request, "committees/meeting_detail.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, selectors.meeting_get_for(user=request.user, pk=pk))
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
@@ -75,7 +75,7 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, meeting, record_form=form)
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
@@ -93,7 +93,7 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, meeting, decision_form=form)
 
 
-@login_required
+@requires(selectors.READ)
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone page: one big toggle per member."""
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
@@ -104,7 +104,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def attendance_mark(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)

@@ -2,7 +2,6 @@
 where the community's staff add and edit them without the admin."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 
 from .. import selectors, services
 from ..forms import PartnerForm, ResourceForm
@@ -27,13 +27,13 @@ def _list_page(request: HttpRequest, communities, community, *,
     return render(request, "committees/partner_list.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def partner_list(request: HttpRequest) -> HttpResponse:
     communities, community = pick_community(request)
     return _list_page(request, communities, community)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def partner_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
@@ -63,13 +63,13 @@ def _detail_page(request: HttpRequest, partner: PartnerUnit, *,
     return render(request, "committees/partner_detail.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = selectors.partner_get_for(user=request.user, pk=pk)
     return _detail_page(request, partner)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partner = selectors.partner_get_for(user=request.user, pk=pk)
@@ -85,7 +85,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, partner, edit_form=form)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def resource_create(request: HttpRequest, pk: int) -> HttpResponse:
     partner = selectors.partner_get_for(user=request.user, pk=pk)
@@ -99,7 +99,7 @@ def resource_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, partner, resource_form=form)
 
 
-@login_required
+@requires(selectors.MANAGE)
 def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resource = selectors.resource_get_for(user=request.user, pk=pk)
     partner = resource.partner

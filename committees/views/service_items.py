@@ -2,7 +2,6 @@
 editing a service by the community's staff."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 from grids.models import GridNode
 from grids.selectors import service_point_list_for
 
@@ -35,13 +35,13 @@ def _list_page(request: HttpRequest, communities, community, *,
     return render(request, "committees/service_list.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def service_list(request: HttpRequest) -> HttpResponse:
     communities, community = pick_community(request)
     return _list_page(request, communities, community)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def service_create(request: HttpRequest) -> HttpResponse:
     communities, community = posted_community(request)
@@ -55,7 +55,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
     return _list_page(request, communities, community, form=form)
 
 
-@login_required
+@requires(selectors.MANAGE)
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.service_get_for(user=request.user, pk=pk)
     community = item.community

@@ -4,7 +4,6 @@ service hours on a phone right after the work."""
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
+from gridportal.permissions import requires
 from grids.people import person_name
 from residents.selectors import resident_list_for
 
@@ -53,13 +53,13 @@ def _page(request: HttpRequest, team: VolunteerTeam, *, volunteer_form=None,
     return render(request, "committees/team_detail.html", context)
 
 
-@login_required
+@requires(selectors.READ)
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.team_get_for(user=request.user, pk=pk)
     return _page(request, team)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def volunteer_add(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.team_get_for(user=request.user, pk=pk)
@@ -74,7 +74,7 @@ def volunteer_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, team, volunteer_form=form)
 
 
-@login_required
+@requires(selectors.MANAGE)
 @require_POST
 def hours_add(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.team_get_for(user=request.user, pk=pk)

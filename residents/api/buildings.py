@@ -72,8 +72,8 @@ class ColourMapSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-def _colour_map_data(building: Building) -> dict:
-    colour_map = selectors.colour_map(building=building)
+def _colour_map_data(building: Building, user) -> dict:
+    colour_map = selectors.colour_map(building=building, user=user)
     legend = [{"category": category, "label": selectors.CATEGORY_LABELS[category],
                "colour": settings.HOUSE_COLOURS[category], "count": count}
               for category, count in colour_map["counts"].items()]
@@ -92,6 +92,7 @@ class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     serializer_class = BuildingSerializer
     filterset_class = BuildingFilter
+    capabilities = {"*": selectors.READ_ADDRESSES, "create": selectors.WRITE}
 
     def get_queryset(self):
         return selectors.building_list_for(user=self.request.user)
@@ -104,7 +105,7 @@ class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @action(detail=True, url_path="colour-map")
     def colour_map(self, request, pk=None):
         building = selectors.building_get_for(user=request.user, pk=pk)
-        return Response(ColourMapSerializer(_colour_map_data(building),
+        return Response(ColourMapSerializer(_colour_map_data(building, request.user),
                                             context=self.get_serializer_context()).data)
 
 
@@ -133,6 +134,7 @@ class DwellingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = DwellingSerializer
     filterset_class = DwellingFilter
+    capabilities = {"*": selectors.READ_ADDRESSES, "create": selectors.WRITE}
 
     def get_queryset(self):
         return selectors.dwelling_list_for(user=self.request.user)

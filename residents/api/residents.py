@@ -29,14 +29,28 @@ class HomeSerializer(serializers.Serializer):
     dwelling = DwellingBriefSerializer(source="household.dwelling")
 
 
+# Fields shown only to holders of a capability there (the rows carry the flags from
+# selectors.with_field_rights); to anyone else they read null.
+GUARDED_FIELDS = {
+    "can_see_id": ("id_number_masked", "gender", "birth_date"),
+    "can_see_phone": ("phone",),
+    "can_see_tags": ("party_member", "dual_report", "disabled", "veteran", "low_income",
+                     "living_alone", "elderly", "child"),
+    "can_see_concern": ("concern", "concern_level"),
+    "concern_reason_readable": ("concern_reason",),
+    "can_edit": ("notes",),
+}
+
+
 class ResidentSerializer(serializers.ModelSerializer):
-    """A resident as read: the ID number only masked; the concern reason only for its readers."""
+    """A resident as read: the ID number only masked; each guarded field null unless the caller
+    may see it (GUARDED_FIELDS)."""
 
     node_name = serializers.CharField(source="node.name", read_only=True)
     age = serializers.IntegerField(read_only=True)
-    elderly = serializers.BooleanField(read_only=True)
-    child = serializers.BooleanField(read_only=True)
-    concern_reason = serializers.SerializerMethodField()
+    elderly = serializers.BooleanField(read_only=True, allow_null=True)
+    child = serializers.BooleanField(read_only=True, allow_null=True)
+    concern_reason = serializers.CharField(read_only=True, allow_null=True)
     home = serializers.SerializerMethodField()
 
     class Meta:
@@ -47,12 +61,17 @@ class ResidentSerializer(serializers.ModelSerializer):
                   "disabled", "veteran", "low_income", "living_alone", "concern",
                   "concern_level", "concern_reason", "notes", "created_at", "updated_at"]
         read_only_fields = fields
+        extra_kwargs = {name: {"allow_null": True} for flag, names in GUARDED_FIELDS.items()
+                        for name in names if name not in ("elderly", "child", "concern_reason")}
 
-    def get_concern_reason(self, resident: Resident) -> str | None:
-        """Null unless the resident is of concern and the caller may read why."""
-        if not (resident.concern and getattr(resident, "concern_reason_readable", False)):
-            return None
-        return resident.concern_reason
+    def to_representation(self, resident: Resident) -> dict:
+        data = super().to_representation(resident)
+        for flag, names in GUARDED_FIELDS.items():
+            if not getattr(resident, flag, False):
+                data.update(dict.fromkeys(names))
+        if not resident.concern:
+            data["concern_reason"] = None
+        return data
 
     @extend_schema_field(HomeSerializer(allow_null=True))
     def get_home(self, resident: Resident) -> dict | None:
@@ -113,13 +132,31 @@ class ResidentQuerySerializer(ScopedChoicesMixin, serializers.Serializer):
 
 
 class ResidentSearchSerializer(serializers.Serializer):
-    id_number = serializers.CharField(max_length=30)
+    """A search by number travels in the body, never the URL: a full ID number, or a phone
+    number (or its first digits)."""
+
+    id_number = serializers.CharField(max_length=30, required=False)
+    phone = serializers.RegexField(r"^\d{4,20}$", max_length=20, required=False, error_messages={
+        "invalid": _("Enter at least the first four digits of the number.")})
 
     def validate_id_number(self, value: str) -> str:
         try:
             return idnumbers.parse(value).value
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("id_number") and not attrs.get("phone"):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Send a phone number or a full ID number.")]})
+        return attrs
+
+
+class TransferNoticeSerializer(serializers.Serializer):
+    """The answer when the person cannot be registered here directly."""
+
+    detail = serializers.CharField()
+    transfer_request = serializers.IntegerField()
 
 
 class RevealRequestSerializer(serializers.Serializer):
@@ -131,18 +168,21 @@ class RevealResponseSerializer(serializers.Serializer):
 
 
 class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The resident registry. A full ID number travels only in a request body, never a URL."""
+    """The resident registry. A full ID number or a phone number travels only in a request body
+    (POST /residents/search/), never a URL."""
 
     serializer_class = ResidentSerializer
     filter_backends: list = []  # the list filters go to the selector (see ResidentQuerySerializer)
+    capabilities = {"*": selectors.READ_NAMES, "create": selectors.WRITE,
+                    "partial_update": selectors.WRITE, "reveal": selectors.REVEAL}
 
     def get_queryset(self):
         return self._residents()
 
     def _residents(self, **lookups) -> QuerySet[Resident]:
         residents = selectors.resident_list_for(user=self.request.user, **lookups)
-        return selectors.with_concern_access(selectors.with_current_home(residents),
-                                             user=self.request.user)
+        return selectors.with_field_rights(selectors.with_current_home(residents),
+                                           user=self.request.user)
 
     def _paginated(self, residents: QuerySet[Resident]) -> Response:
         page = self.paginate_queryset(residents)
@@ -158,31 +198,54 @@ class ResidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         query.is_valid(raise_exception=True)
         return self._paginated(self._residents(**query.validated_data))
 
-    @extend_schema(request=ResidentCreateSerializer, responses={201: ResidentSerializer})
+    @extend_schema(request=ResidentCreateSerializer,
+                   responses={201: ResidentSerializer, 202: TransferNoticeSerializer})
     def create(self, request, *args, **kwargs):
+        """Register a resident. When the ID number is registered outside the caller's area the
+        answer is 202: a transfer request went to the community center (nothing else is said
+        about that person); within the area, 400 names the record."""
         payload = ResidentCreateSerializer(data=request.data,
                                            context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        resident = service_errors(lambda: services.resident_create(
+        registration = service_errors(lambda: services.resident_register(
             actor=request.user, **payload.validated_data))
-        return Response(self._read(resident), status=status.HTTP_201_CREATED)
+        if registration.transfer is not None:
+            notice = {"detail": _("This person cannot be registered here directly: the request "
+                                  "has been passed to the community center."),
+                      "transfer_request": registration.transfer.pk}
+            return Response(TransferNoticeSerializer(notice).data,
+                            status=status.HTTP_202_ACCEPTED)
+        return Response(self._read(registration.resident),  # type: ignore[arg-type]
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ResidentUpdateSerializer, responses=ResidentSerializer)
     def partial_update(self, request, *args, **kwargs):
         resident = selectors.resident_get_for(user=request.user, pk=kwargs["pk"])
         payload = ResidentUpdateSerializer(resident, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        resident = service_errors(lambda: services.resident_update(
-            actor=request.user, resident=resident, **payload.validated_data))
-        return Response(self._read(resident))
+
+        def update() -> Resident:
+            if payload.validated_data.get("id_number"):
+                services.id_number_change_check(actor=request.user, resident=resident,
+                                                id_number=payload.validated_data["id_number"])
+            return services.resident_update(actor=request.user, resident=resident,
+                                            **payload.validated_data)
+
+        return Response(self._read(service_errors(update)))
 
     @extend_schema(request=ResidentSearchSerializer, responses=ResidentSerializer(many=True))
     @action(detail=False, methods=["post"])
     def search(self, request):
-        """Find a resident by full ID number (looked up by its keyed hash, within scope)."""
+        """Find residents by full ID number (looked up by its keyed hash; each such search is
+        counted and logged) or by phone number, within the caller's area and only among those
+        whose number the caller may see."""
         payload = ResidentSearchSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        return self._paginated(self._residents(id_number=payload.validated_data["id_number"]))
+        criteria = dict(payload.validated_data)
+        if criteria.get("id_number"):
+            criteria["id_number"] = service_errors(lambda: services.id_number_search_check(
+                actor=request.user, id_number=criteria["id_number"]))
+        return self._paginated(self._residents(**criteria))
 
     @extend_schema(request=RevealRequestSerializer, responses=RevealResponseSerializer)
     @action(detail=True, methods=["post"])

@@ -73,6 +73,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
+    capabilities = {"*": selectors.READ_VISITS, "create": selectors.LOG_VISITS}
 
     def get_queryset(self):
         return selectors.visit_list_for(user=self.request.user)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from gridportal import permissions
 from grids.models import GridNode
 from grids.selectors import User, visible_nodes
 
@@ -20,7 +21,7 @@ from ..models import (
     Relation,
     Resident,
 )
-from ..selectors import REGISTRY_EDITORS, building_list_for, has_role_at
+from ..selectors import WRITE, building_list_for
 from ..services import check_building_node, check_dwelling_place
 from .common import (  # noqa: F401
     _MASK64,
@@ -228,12 +229,13 @@ class _Checker:
 
     def _grid(self, code: str) -> GridNode | None:
         if code not in self.grids:
-            self.grids[code] = visible_nodes(self.actor).filter(code=code, active=True).first()
+            self.grids[code] = (visible_nodes(self.actor, WRITE)
+                                .filter(code=code, active=True).first())
         return self.grids[code]
 
     def _may_edit(self, node: GridNode) -> bool:
         if node.pk not in self.editor_at:
-            self.editor_at[node.pk] = has_role_at(self.actor, node, REGISTRY_EDITORS)
+            self.editor_at[node.pk] = permissions.has(self.actor, WRITE, node)
         return self.editor_at[node.pk]
 
     def _check_place(self, row: _Row, plan: _BuildingPlan) -> None:

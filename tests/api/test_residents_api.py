@@ -63,8 +63,14 @@ def test_grid_worker_searching_by_name_or_phone_does_not_find_a_neighbour(
         community, registry, api_client):
     api_client.force_authenticate(community.worker_a)
     assert _names(api_client.get("/api/v1/residents/", {"text": "王芳"})) == set()
-    assert _names(api_client.get("/api/v1/residents/", {"text": "1390000"})) == set()
-    assert _names(api_client.get("/api/v1/residents/", {"text": "1380000"})) == {"李建华"}
+    search = "/api/v1/residents/search/"
+    assert _names(api_client.post(search, {"phone": "1390000"}, format="json")) == set()
+    assert _names(api_client.post(search, {"phone": "1380000"}, format="json")) == {"李建华"}
+
+
+def test_a_phone_number_in_the_url_finds_nobody(community, registry, api_client):
+    api_client.force_authenticate(community.worker_a)
+    assert _names(api_client.get("/api/v1/residents/", {"text": "1380000"})) == set()
 
 
 def test_searching_by_full_id_number_in_the_body_finds_the_resident_in_scope(

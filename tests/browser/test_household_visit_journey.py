@@ -271,7 +271,7 @@ def test_hub_head_finds_a_tenant_by_full_id_number_at_a_desk(desk, live_registry
     assert path_of(desk) == reverse("residents:registry")
 
     form = desk.locator("#id-search")
-    assert "按身份证号查找" in text_of(form)
+    assert "按号码查找" in text_of(form)
     field = form.locator("input[name=id_number]")
     field.click()
     field.press_sequentially(number)

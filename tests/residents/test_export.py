@@ -5,23 +5,32 @@ import pytest
 from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
+from grids.models import Role
 from residents import crypto
 from residents.exporting import EXPORT_COLUMNS, export_rows, neutralise
 from residents.importing import COLUMNS
-from residents.models import IdRevealLog
-from residents.selectors import resident_list_for
+from residents.models import ExportLog, IdRevealLog
+from residents.selectors import exportable, resident_list_for
+from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.residents.factories import make_resident
 
 pytestmark = pytest.mark.django_db
 
 
-def grant_reveal(user):
-    user.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))
+def grant(user, *codenames: str):
+    for codename in codenames:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
     return type(user).objects.get(pk=user.pk)  # a fresh instance: no cached permissions
 
 
+def grant_reveal(user):
+    return grant(user, "export_residents", "reveal_id_number")
+
+
 def exported(user, **filters) -> list[dict]:
-    rows = export_rows(user=user, residents=resident_list_for(user=user, **filters))
+    user = grant(user, "export_residents")
+    rows = export_rows(user=user, residents=exportable(resident_list_for(user=user, **filters),
+                                                       user=user))
     header = next(rows)
     return [dict(zip(header, values, strict=True)) for values in rows]
 
@@ -86,8 +95,27 @@ def _csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def test_export_is_its_own_permission_granted_to_named_people(community, registry, login):
+    assert login(community.worker_a).get("/residents/export/").status_code == 403
+    volunteer = UserFactory(username="volunteer")
+    AssignmentFactory(user=volunteer, node=community.g5a, role=Role.VOLUNTEER)
+    # The permission alone is not enough: a volunteer's role never exports the registry.
+    assert login(grant(volunteer, "export_residents")).get(
+        "/residents/export/").status_code == 403
+    assert not ExportLog.objects.exists()
+
+
+def test_each_export_is_logged_with_who_the_filter_and_the_row_count(community, registry, login):
+    worker = grant(community.worker_a, "export_residents")
+    response = login(worker).get("/residents/export/", {"format": "csv", "text": "李"})
+    assert len(_csv_rows(response)) == 2
+    log = ExportLog.objects.get()
+    assert (log.user, log.format, log.filters, log.row_count, log.full_id_numbers) == (
+        worker, "csv", {"text": "李"}, 2, False)
+
+
 def test_the_csv_export_is_scoped_and_filtered(community, registry, login):
-    client = login(community.worker_a)
+    client = login(grant(community.worker_a, "export_residents"))
     response = client.get("/residents/export/", {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -99,12 +127,13 @@ def test_the_csv_export_is_scoped_and_filtered(community, registry, login):
 
 def test_the_export_ignores_an_id_number_in_the_address(community, registry, login):
     full = crypto.decrypt(registry.head_a.id_number_token)
-    response = login(community.worker_a).get("/residents/export/", {"id_number": full})
+    response = login(grant(community.worker_a, "export_residents")).get(
+        "/residents/export/", {"id_number": full})
     assert len(_csv_rows(response)) == 2
 
 
 def test_a_building_outside_scope_or_an_unknown_format_is_refused(community, registry, login):
-    client = login(community.worker_a)
+    client = login(grant(community.worker_a, "export_residents"))
     assert client.get("/residents/export/",
                       {"building": registry.building_b.pk}).status_code == 400
     assert client.get("/residents/export/", {"format": "pdf"}).status_code == 400
@@ -112,7 +141,8 @@ def test_a_building_outside_scope_or_an_unknown_format_is_refused(community, reg
 
 def test_the_xlsx_export_is_masked_and_neutralised(community, registry, login):
     make_resident(community.admin, node=community.g5a, name="=1+1")
-    response = login(community.worker_a).get("/residents/export/", {"format": "xlsx"})
+    response = login(grant(community.worker_a, "export_residents")).get(
+        "/residents/export/", {"format": "xlsx"})
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]

@@ -221,7 +221,8 @@ def test_a_volunteer_may_not_change_the_registry(community, registry):
     volunteer = UserFactory(username="volunteer")
     AssignmentFactory(user=volunteer, node=community.g5a, role=Role.VOLUNTEER)
     report = run(volunteer, [row()])
-    assert [(e.row_number, e.column) for e in report.errors] == [(2, "楼栋")]
+    # The grid is not one where the volunteer may change the registry: as if it did not exist.
+    assert [(e.row_number, e.column) for e in report.errors] == [(2, "网格编码")]
     assert not Building.objects.filter(name="9栋").exists()
 
 

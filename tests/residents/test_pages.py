@@ -38,11 +38,33 @@ def test_registry_never_shows_a_full_id_number(community, registry, login):
 def test_full_id_search_is_a_post_and_finds_the_resident(community, registry, login):
     number = crypto.decrypt(registry.tenant_b.id_number_token)
     client = login(community.hub1_head)
-    response = client.post(reverse("residents:registry"), {"id_number": number})
+    response = client.post(reverse("residents:registry"), {"id_number": number}, follow=True)
+    # The results page carries a token, never the number.
+    [(url, _status)] = response.redirect_chain
+    assert number not in url and "search=" in url
     body = response.content.decode()
     assert "王芳" in body and "李建华" not in body
     worker = login(community.worker_a)
-    body = worker.post(reverse("residents:registry"), {"id_number": number}).content.decode()
+    body = worker.post(reverse("residents:registry"), {"id_number": number},
+                       follow=True).content.decode()
+    assert "王芳" not in body
+
+
+def test_a_phone_search_is_a_post_and_its_token_works_only_in_that_session(
+        community, registry, login, client):
+    response = login(community.hub1_head).post(reverse("residents:registry"),
+                                               {"phone": "139 0000"}, follow=True)
+    [(url, _status)] = response.redirect_chain
+    assert "139" not in url
+    body = response.content.decode()
+    assert "王芳" in body and "李建华" not in body
+    assert "王芳" in client.get(url).content.decode()  # paging keeps the search
+    other = login(community.center_staff)  # another session
+    body = other.get(url).content.decode()
+    assert "王芳" not in body and "search again" not in body and "重新搜索" in body
+    # A number typed into the address bar's search box matches no phone.
+    body = login(community.hub1_head).get(reverse("residents:registry"),
+                                          {"text": "1390000"}).content.decode()
     assert "王芳" not in body
 
 
@@ -103,7 +125,7 @@ def test_colour_map_counts_match_the_dwellings(community, registry, login):
                                                         number="401"))
     make_resident(community.admin, household=concern, relation="head", name="关注",
                   concern=True, concern_level="watch")
-    counts = colour_map(building=building)["counts"]
+    counts = colour_map(building=building, user=community.admin)["counts"]
     assert counts == {"permanent": 1, "floating": 1, "office": 1, "business": 1,
                       "concern": 1, "vacant": 2}
     body = login(community.worker_a).get(

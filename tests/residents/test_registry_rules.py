@@ -97,9 +97,11 @@ def test_a_worker_cannot_see_or_search_a_resident_of_another_grid(community, reg
     assert resident_list_for(user=community.hub1_head, text="王芳").exists()
 
 
-def test_text_search_matches_name_or_phone_prefix(community, registry):
+def test_text_search_matches_a_name_and_a_phone_search_the_beginning_of_a_number(
+        community, registry):
     assert [r.name for r in resident_list_for(user=community.admin, text="建华")] == ["李建华"]
-    assert [r.name for r in resident_list_for(user=community.admin, text="139")] == ["王芳"]
+    assert [r.name for r in resident_list_for(user=community.admin, text="139")] == []
+    assert [r.name for r in resident_list_for(user=community.admin, phone="139")] == ["王芳"]
 
 
 def test_tags_filter_the_registry(community, registry):

@@ -78,8 +78,15 @@ def test_xlsx_work_orders(community, login):
     assert (ticket.channel, ticket.whistle) == ("city_management", "emergency")
 
 
-def test_a_worker_cannot_import_into_another_grid(community, login):
+def test_a_grid_worker_may_not_import_work_orders(community, login):
     response = upload(login(community.worker_a),
-                      csv_file("GD1,12345热线,常规,设施维修,灯,灯坏了,,,,G5B"))
+                      csv_file("GD1,12345热线,常规,设施维修,灯,灯坏了,,,,G5A"))
+    assert response.status_code == 403
+    assert not Ticket.objects.exists()
+
+
+def test_center_staff_cannot_import_into_another_communitys_grid(community, login):
+    response = upload(login(community.center_staff),
+                      csv_file("GD1,12345热线,常规,设施维修,灯,灯坏了,,,,G4X"))
     assert not Ticket.objects.exists()
     assert "网格编码" in response.content.decode()

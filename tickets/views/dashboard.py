@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from gridportal.permissions import requires
 from grids.models import GridNode
 from grids.selectors import node_get_for, node_list_for
 
-from .. import kpis
+from .. import kpis, selectors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -96,7 +96,8 @@ class Selection:
 
 def _selection(request: HttpRequest) -> Selection:
     raw_node = request.GET.get("node", "").strip()
-    node = node_get_for(user=request.user, pk=raw_node) if raw_node else None
+    node = (node_get_for(user=request.user, pk=raw_node, capability=selectors.READ_DASHBOARD)
+            if raw_node else None)
     form = PeriodForm(request.GET or None)
     preset = DEFAULT_PRESET
     today = timezone.localdate()
@@ -126,12 +127,13 @@ def _chart_data(report: kpis.Report) -> dict[str, Any]:
 
 
 @require_GET
-@login_required
+@requires(selectors.READ_DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
     selection = _selection(request)
     report = kpis.ticket_kpis(user=request.user, node=selection.node, since=selection.since,
                               until=selection.until)
-    nodes = list(node_list_for(user=request.user).filter(active=True)
+    nodes = list(node_list_for(user=request.user, capability=selectors.READ_DASHBOARD)
+                 .filter(active=True)
                  .only("pk", "name", "kind", "level"))
     top_level = min((node.level for node in nodes), default=0)
     return render(request, "tickets/dashboard.html", {
@@ -233,7 +235,7 @@ def _title(selection: Selection) -> str:
 
 
 @require_GET
-@login_required
+@requires(selectors.READ_DASHBOARD)
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     selection = _selection(request)
     report = kpis.ticket_kpis(user=request.user, node=selection.node, since=selection.since,

@@ -2,7 +2,6 @@
 (accept, progress with a photo from the camera, resolve, reply)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.selectors import own_nodes
+from gridportal.permissions import requires
+from grids.selectors import own_nodes, visible_nodes
 
 from .. import selectors, services
 from ..forms import QuickReportForm
@@ -22,14 +22,14 @@ MOBILE_ACTIONS = {"accept", "start", "contact", "progress", "hold", "resume", "r
                   "follow_up", "evaluate"}
 
 
-@login_required
+@requires(selectors.READ)
 def my_tasks(request: HttpRequest) -> HttpResponse:
     tasks = list(selectors.my_tasks(user=request.user)[:100])
     return render(request, "tickets/mobile/my_tasks.html",
                   {"tasks": tasks, "now": timezone.now()})
 
 
-@login_required
+@requires(selectors.READ)
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_get_for(user=request.user, pk=pk)
     context = ticket_context(request, ticket)
@@ -38,10 +38,11 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/mobile/task_detail.html", context)
 
 
-@login_required
+@requires(selectors.CREATE)
 def quick_report(request: HttpRequest) -> HttpResponse:
     """Report a problem found on patrol in a few taps; it is routed like any other ticket."""
-    nodes = own_nodes(request.user)
+    nodes = visible_nodes(request.user, selectors.CREATE).filter(
+        pk__in=own_nodes(request.user).values("pk")).order_by("tree_id", "lft")
     form = QuickReportForm(request.POST or None, request.FILES or None, nodes=nodes,
                            initial={"node": nodes.first()})
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import add_service_errors
+from gridportal.permissions import requires
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 
@@ -37,7 +38,7 @@ def _keyset_page(tickets, before: str | None):
     return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
 
 
-@login_required
+@requires(selectors.READ)
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, nodes=visible_nodes(request.user))
     filters = form.selector_filters() if form.is_valid() else {}
@@ -51,11 +52,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@requires(selectors.CREATE)
 def ticket_create(request: HttpRequest) -> HttpResponse:
     form = TicketForm(request.POST or None, request.FILES or None,
-                      nodes=visible_nodes(request.user),
-                      buildings=registry.building_list_for(user=request.user))
+                      nodes=visible_nodes(request.user, selectors.CREATE),
+                      buildings=registry.building_list_for(user=request.user,
+                                                           capability=selectors.CREATE))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         photos = data.pop("photos")
@@ -94,13 +96,13 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict:
     }
 
 
-@login_required
+@requires(selectors.READ)
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_get_for(user=request.user, pk=pk)
     return render(request, "tickets/ticket_detail.html", ticket_context(request, ticket))
 
 
-@login_required
+@requires(selectors.READ)
 @require_POST
 def ticket_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Run one transition from a page's action form, then go back to that page."""
@@ -142,7 +144,7 @@ def _action_params(request: HttpRequest, form: ActionForm) -> dict:
     return params
 
 
-@login_required
+@requires(selectors.READ)
 @cache_control(private=True, max_age=300)
 def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     photo = selectors.ticket_photo_get_for(user=request.user, ticket_pk=pk, photo_pk=photo_pk)
@@ -150,7 +152,7 @@ def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     return FileResponse(photo.image.open("rb"), content_type=content_type)
 
 
-@login_required
+@requires(selectors.IMPORT_WORK_ORDERS)
 def work_order_import(request: HttpRequest) -> HttpResponse:
     """Upload 12345 work orders: checked first (nothing written while any row is wrong), then
     imported; re-importing updates the same tickets."""

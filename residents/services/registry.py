@@ -12,11 +12,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridportal import permissions
 from gridportal.uploads import check_photo
 from grids.models import GRID_KINDS, GridNode, NodeKind
 
-from . import crypto, idnumbers
-from .models import (
+from .. import crypto, idnumbers
+from ..models import (
     Building,
     Dwelling,
     Household,
@@ -28,7 +29,7 @@ from .models import (
     Visit,
     VisitPhoto,
 )
-from .selectors import REGISTRY_EDITORS, VISITORS, has_role_at
+from ..selectors import LOG_VISITS, WRITE
 
 RESIDENT_FIELDS = (
     "name", "phone", "residence_type", "moved_in_on", "expected_stay_until",
@@ -37,14 +38,14 @@ RESIDENT_FIELDS = (
 )
 
 
-def _require_role(actor: User, node: GridNode, roles: set, message: str) -> None:
-    if not has_role_at(actor, node, roles):
+def _require(actor: User, capability: str, node: GridNode, message: str) -> None:
+    if not permissions.has(actor, capability, node):
         raise PermissionDenied(message)
 
 
 def _require_editor(actor: User, node: GridNode) -> None:
-    _require_role(actor, node, REGISTRY_EDITORS,
-                  _("Only the grid's head, workers and center staff may change the registry."))
+    _require(actor, WRITE, node,
+             _("Only the grid's head, workers and center staff may change the registry."))
 
 
 def _full_clean(obj, exclude: Iterable[str] = ()) -> None:
@@ -212,7 +213,7 @@ def resident_update(*, actor: User, resident: Resident, id_number: str | None = 
 @transaction.atomic
 def id_number_reveal(*, actor: User, resident: Resident, reason: str) -> str:
     """The full ID number, for a user holding the permission; every reveal is logged."""
-    if not actor.has_perm("residents.reveal_id_number"):
+    if not permissions.has(actor, "residents.reveal_id", resident):
         raise PermissionDenied(_("You may not see full ID numbers."))
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why you need the full ID number.")})
@@ -292,8 +293,8 @@ def premises_create(*, actor: User, dwelling: Dwelling, **fields: Any) -> Premis
 def visit_create(*, actor: User, household: Household, purpose: str, notes: str = "",
                  follow_up_needed: bool = False, visited_on: dt.date | None = None,
                  photos: Iterable[UploadedFile] = ()) -> Visit:
-    _require_role(actor, household.dwelling.building.node, VISITORS,
-                  _("Only people working in this grid may log visits here."))
+    _require(actor, LOG_VISITS, household.dwelling.building.node,
+             _("Only people working in this grid may log visits here."))
     visit = Visit(household=household, visitor=actor, purpose=purpose, notes=notes,
                   follow_up_needed=follow_up_needed,
                   visited_on=visited_on or timezone.localdate())
