@@ -19,8 +19,9 @@ from gridportal.uploads import MAX_PHOTO_BYTES
 from grids.models import GridNode, NodeKind
 from residents.forms import BootstrapForm, MultipleImageField
 
-from . import selectors
+from . import selectors, services
 from .models import Category, Ticket
+from .throttles import count_report, refusal, report_throttles
 
 REPORT_NODE_KINDS = (NodeKind.COMMUNITY, NodeKind.HUB, NodeKind.GRID4, NodeKind.GRID5)
 MAX_PHOTOS = 5
@@ -202,3 +203,33 @@ def ticket_by_code(*, code: str, phone: str) -> Ticket | None:
         except Http404:
             continue
     return None
+
+
+# --- Sending a report: counted once, when it is new ------------------------------------------
+
+
+class ReportRefused(Exception):
+    """A rate limit refuses the report; `wait` is the seconds until it would allow it."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+def report_submit(request, *, key: str, reporter_phone: str, **report: Any) -> tuple[Ticket, bool]:
+    """Turn a valid report into a ticket, for the page and the API alike: the ticket and whether
+    it is new. Call it outside a transaction (the ticket is committed before it is counted).
+
+    A new report is counted against every report limit, and only when all of them allow it
+    (ReportRefused otherwise, which costs nothing). A report whose key already made a ticket is
+    a retry: it answers that ticket (or raises services.IdempotencyMismatch) and costs nothing.
+    """
+    if selectors.self_report_exists(key):
+        return services.ticket_self_report(key=key, reporter_phone=reporter_phone, **report), False
+    throttles = report_throttles(reporter_phone)
+    wait = refusal(throttles, request)
+    if wait is not None:
+        raise ReportRefused(wait)
+    ticket = services.ticket_self_report(key=key, reporter_phone=reporter_phone, **report)
+    count_report(throttles, request)
+    return ticket, True
