@@ -1,9 +1,10 @@
 """The public API (no login, no authentication classes, so no CSRF):
 
 - POST /api/v1/public/tickets/ with an Idempotency-Key header: 201 with the new ticket's
-  receipt; the same key and the same body again: 200 with the first ticket's receipt; the same
-  key with a different body: 422. Rate-limited per client IP and per phone number (429); only a
-  new, accepted report counts.
+  receipt; the same key and the same body again: 200 with the first ticket's receipt, also while
+  the first request is still being saved (409 if that takes longer than 10 s); the same key with
+  a different body: 422. Rate-limited per client IP and per phone number (429); only a new,
+  accepted report counts.
 - GET /api/v1/public/tickets/{token}/: what the tracking page shows, nothing personal.
 - POST /api/v1/public/tickets/lookup/ with {"code", "phone"}: the tracking link when the short
   code was reported from that phone, otherwise 404. Rate-limited per client IP.
@@ -36,7 +37,9 @@ from .forms_public import (
     LOOKUP_THROTTLED,
     MAX_DESCRIPTION,
     PHONE_ERROR,
+    REPORT_BUSY,
     REPORT_THROTTLED,
+    ReportBusy,
     ReportRefused,
     normalise_code,
     normalise_phone,
@@ -59,6 +62,11 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 class Unprocessable(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_mismatch"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "report_in_progress"
 
 
 class PublicReportSerializer(serializers.Serializer):
@@ -150,8 +158,10 @@ class PublicTicketCreateView(_PublicView):
     @extend_schema(request=PublicReportSerializer, parameters=[IDEMPOTENCY_HEADER], responses={
         201: ReceiptSerializer,
         200: OpenApiResponse(ReceiptSerializer, description=(
-            "A retry (the same key and body): the first ticket's receipt. A retry costs no "
-            "quota.")),
+            "A retry (the same key and body, also while the first request is still being "
+            "saved): the first ticket's receipt. A retry costs no quota.")),
+        409: _problem("The first request with this key is still being saved after 10 s: "
+                      "send the same request again a little later."),
         422: _problem("This key was already used for a different report."),
         429: _problem("Too many new reports from this address or phone number (see "
                       "Retry-After). A refused report costs nothing."),
@@ -171,6 +181,8 @@ class PublicTicketCreateView(_PublicView):
                 raise Unprocessable(mismatch.messages[0]) from mismatch
             except ReportRefused as refused:
                 raise Throttled(wait=refused.wait, detail=str(REPORT_THROTTLED)) from None
+            except ReportBusy:
+                raise Conflict(str(REPORT_BUSY)) from None
 
         ticket, new = service_errors(submit)
         receipt = {"reference": ticket.reference, "short_code": ticket.short_code,

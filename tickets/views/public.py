@@ -23,8 +23,10 @@ from ..forms_public import (
     IDEMPOTENCY_KEY,
     LOOKUP_MISMATCH,
     LOOKUP_THROTTLED,
+    REPORT_BUSY,
     REPORT_THROTTLED,
     LookupForm,
+    ReportBusy,
     ReportForm,
     ReportRefused,
     report_submit,
@@ -116,6 +118,9 @@ def report(request: HttpRequest) -> HttpResponse:
         ticket, _new = report_submit(request, **form.submission())
     except ReportRefused as refused:
         return _too_many(request, refused.wait, REPORT_THROTTLED)
+    except ReportBusy:
+        return render(request, "tickets/public/too_many.html", {"message": REPORT_BUSY},
+                      status=409)
     except IdempotencyMismatch:
         return render(request, "tickets/public/report_conflict.html", status=422)
     except ValidationError as error:
