@@ -7,9 +7,12 @@ with different details is refused (services.IdempotencyMismatch).
 """
 
 import re
+import secrets
+import time
 from typing import Any, cast
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -19,8 +22,9 @@ from gridportal.uploads import MAX_PHOTO_BYTES
 from grids.models import GridNode, NodeKind
 from residents.forms import BootstrapForm, MultipleImageField
 
-from . import selectors
+from . import selectors, services
 from .models import Category, Ticket
+from .throttles import count_report, refusal, report_throttles
 
 REPORT_NODE_KINDS = (NodeKind.COMMUNITY, NodeKind.HUB, NodeKind.GRID4, NodeKind.GRID5)
 MAX_PHOTOS = 5
@@ -31,6 +35,8 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,56}$")
 
 REPORT_THROTTLED = _("You have sent too many reports in a short time. Please try again later, "
                      "or call your community service center.")
+REPORT_BUSY = _("Your report is still being sent. Please send it again in a moment; it will "
+                "not be recorded twice.")
 LOOKUP_THROTTLED = _("Too many look-ups in a short time. Please try again later.")
 LOOKUP_MISMATCH = _("No report matches this code and phone number. Check both and try again.")
 PHONE_ERROR = _("Enter an 11-digit mobile number starting with 1, or a landline with its area "
@@ -202,3 +208,95 @@ def ticket_by_code(*, code: str, phone: str) -> Ticket | None:
         except Http404:
             continue
     return None
+
+
+# --- Sending a report: one new ticket per key, counted once ---------------------------------
+
+# A claim outlives any request that could still be writing its report (gunicorn stops a worker
+# after 120 s, the upload is read before the view runs): after a crash it frees the key.
+CLAIM_SECONDS = 60
+# How long a retry waits for the request that holds its key before it answers "send again".
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.05
+
+
+class ReportRefused(Exception):
+    """A rate limit refuses the report; `wait` is the seconds until it would allow it."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+
+class ReportBusy(Exception):
+    """Another request with the same key held it for longer than WAIT_SECONDS."""
+
+
+def report_claim_key(key: str) -> str:
+    return f"tickets:public-report-claim:{key}"
+
+
+def _pause() -> None:
+    time.sleep(POLL_SECONDS)
+
+
+def _release(key: str, token: str) -> None:
+    if cache.get(report_claim_key(key)) == token:
+        cache.delete(report_claim_key(key))
+
+
+def _claim(key: str) -> str | None:
+    """A token when this request now holds the key's claim, None when the key's ticket exists
+    (the report is a retry). Raises ReportBusy when another request holds the claim for longer
+    than WAIT_SECONDS."""
+    token = secrets.token_urlsafe(16)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        claimed = cache.add(report_claim_key(key), token, CLAIM_SECONDS)
+        if selectors.self_report_exists(key):  # looked at after claiming: nothing slips between
+            if claimed:
+                _release(key, token)
+            return None
+        if claimed:
+            return token
+        if time.monotonic() >= deadline:
+            raise ReportBusy
+        _pause()
+
+
+def report_submit(request, *, key: str, reporter_phone: str, **report: Any) -> tuple[Ticket, bool]:
+    """Turn a valid report into a ticket, for the page and the API alike: the ticket and whether
+    it is new. Call it outside a transaction (the ticket is committed before it is counted).
+
+    A new report is counted against every report limit, and only when all of them allow it
+    (ReportRefused otherwise, which costs nothing). A report whose key already made a ticket is
+    a retry: it answers that ticket (or raises services.IdempotencyMismatch) and costs nothing.
+
+    Between the two, the first request for a key *claims* it with `cache.add` on the default
+    cache; a concurrent request with the same key waits (up to WAIT_SECONDS, then ReportBusy)
+    until the ticket is committed and answers it as a retry, or, when the claim is let go without
+    a ticket (the claimer was refused or failed), claims the key itself and is judged as new. So
+    retries in flight cost nothing, and no retry gets a ticket past a limit that refused its
+    first request.
+
+    Why the cache and not a table: the claim must be seen by every process that counts the
+    limits, and the limits live in that same cache, so a claim is exactly as shared as the counts:
+    across all web workers with Redis in production (SET NX is atomic), across the threads of the
+    one `make run` process with the local-memory cache (its add holds a lock). A claim expires by
+    itself (CLAIM_SECONDS), so a crashed request frees its key without a sweep, and it needs no
+    write transaction of its own, which on SQLite would queue behind every other writer. The
+    ticket's unique idempotency key stays the last word on "one ticket per key".
+    """
+    claim = _claim(key)
+    if claim is None:
+        return services.ticket_self_report(key=key, reporter_phone=reporter_phone, **report), False
+    try:
+        throttles = report_throttles(reporter_phone)
+        wait = refusal(throttles, request)
+        if wait is not None:
+            raise ReportRefused(wait)
+        ticket = services.ticket_self_report(key=key, reporter_phone=reporter_phone, **report)
+        count_report(throttles, request)
+        return ticket, True
+    finally:
+        _release(key, claim)

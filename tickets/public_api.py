@@ -1,8 +1,10 @@
 """The public API (no login, no authentication classes, so no CSRF):
 
 - POST /api/v1/public/tickets/ with an Idempotency-Key header: 201 with the new ticket's
-  receipt; the same key and the same body again: 200 with the first ticket's receipt; the same
-  key with a different body: 422. Rate-limited per client IP and per phone number (429).
+  receipt; the same key and the same body again: 200 with the first ticket's receipt, also while
+  the first request is still being saved (409 if that takes longer than 10 s); the same key with
+  a different body: 422. Rate-limited per client IP and per phone number (429); only a new,
+  accepted report counts.
 - GET /api/v1/public/tickets/{token}/: what the tracking page shows, nothing personal.
 - POST /api/v1/public/tickets/lookup/ with {"code", "phone"}: the tracking link when the short
   code was reported from that phone, otherwise 404. Rate-limited per client IP.
@@ -14,7 +16,12 @@ Mounted by gridportal/urls.py with `path("api/v1/", include(public_api.urlpatter
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -23,23 +30,27 @@ from rest_framework.views import APIView
 
 from gridportal.api import service_errors
 
-from . import selectors, services
+from . import selectors
 from .forms_public import (
     IDEMPOTENCY_KEY,
     LOOKUP_MISMATCH,
     LOOKUP_THROTTLED,
     MAX_DESCRIPTION,
     PHONE_ERROR,
+    REPORT_BUSY,
     REPORT_THROTTLED,
+    ReportBusy,
+    ReportRefused,
     normalise_code,
     normalise_phone,
     report_places,
+    report_submit,
     reportable_nodes,
     ticket_by_code,
 )
 from .models import Category, Ticket
 from .services import IdempotencyMismatch
-from .throttles import LookupIPThrottle, refusal, report_throttles
+from .throttles import LookupIPThrottle
 from .views.public import public_view
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -51,6 +62,11 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 class Unprocessable(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_mismatch"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "report_in_progress"
 
 
 class PublicReportSerializer(serializers.Serializer):
@@ -126,12 +142,30 @@ class _PublicView(APIView):
     throttle_classes: list = []
 
 
-class PublicTicketCreateView(_PublicView):
-    """Counted against the rate limits after validation, and only when the report is new: a
-    retry writes nothing."""
+class PublicReportProblemSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
-    @extend_schema(request=PublicReportSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={201: ReceiptSerializer, 200: ReceiptSerializer})
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(PublicReportProblemSerializer, description=description)
+
+
+class PublicTicketCreateView(_PublicView):
+    """Counted against the rate limits only when the report is new and every limit allows it
+    (forms_public.report_submit, shared with the page): a retry, a refusal, a wrong body or a
+    reused key costs nothing."""
+
+    @extend_schema(request=PublicReportSerializer, parameters=[IDEMPOTENCY_HEADER], responses={
+        201: ReceiptSerializer,
+        200: OpenApiResponse(ReceiptSerializer, description=(
+            "A retry (the same key and body, also while the first request is still being "
+            "saved): the first ticket's receipt. A retry costs no quota.")),
+        409: _problem("The first request with this key is still being saved after 10 s: "
+                      "send the same request again a little later."),
+        422: _problem("This key was already used for a different report."),
+        429: _problem("Too many new reports from this address or phone number (see "
+                      "Retry-After). A refused report costs nothing."),
+    })
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not IDEMPOTENCY_KEY.match(key):
@@ -139,25 +173,23 @@ class PublicTicketCreateView(_PublicView):
                 "Send an Idempotency-Key header of 16 to 56 letters, digits, '-' or '_'.")]})
         payload = PublicReportSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        retry = selectors.self_report_exists(key)
-        if not retry:
-            wait = refusal(report_throttles(data["reporter_phone"]), request, self)
-            if wait is not None:
-                raise Throttled(wait=wait, detail=str(REPORT_THROTTLED))
 
-        def submit() -> Ticket:
+        def submit() -> tuple[Ticket, bool]:
             try:
-                return services.ticket_self_report(key=key, **data)
+                return report_submit(request, key=key, **payload.validated_data)
             except IdempotencyMismatch as mismatch:
                 raise Unprocessable(mismatch.messages[0]) from mismatch
+            except ReportRefused as refused:
+                raise Throttled(wait=refused.wait, detail=str(REPORT_THROTTLED)) from None
+            except ReportBusy:
+                raise Conflict(str(REPORT_BUSY)) from None
 
-        ticket = service_errors(submit)
+        ticket, new = service_errors(submit)
         receipt = {"reference": ticket.reference, "short_code": ticket.short_code,
                    "tracking_url": _tracking_url(request, ticket),
                    "token": ticket.tracking_token}
         return _no_store(Response(ReceiptSerializer(receipt).data,
-                                  status=status.HTTP_200_OK if retry else status.HTTP_201_CREATED))
+                                  status=status.HTTP_201_CREATED if new else status.HTTP_200_OK))
 
 
 class PublicTicketDetailView(_PublicView):

@@ -1,9 +1,14 @@
 """Rate limits for the pages and API that need no login: reports per client IP and per phone
 number, look-ups per client IP.
 
-DRF's SimpleRateThrottle does the counting in the default cache. The API views use these classes
-the usual way; the HTML views call `refusal` (the same classes, the same cache keys), so a form
-and an API client from one address share one allowance.
+DRF's SimpleRateThrottle does the counting in the default cache. The look-up API uses its class
+the usual way (a request that is let through counts); the HTML views call `refusal` (the same
+classes, the same cache keys), so a form and an API client from one address share one allowance.
+
+The report limits are asked first and counted later: `refusal` only checks them, and
+`count_report` charges every one of them once a report is accepted as new. So a report refused by
+one limit costs nothing against the other, and a retry, a wrong form or a reused key costs nothing
+(tickets.forms_public.report_submit decides what is new).
 
 The rates below are the defaults; REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] may override one by
 its scope name. The client IP is DRF's: set REST_FRAMEWORK["NUM_PROXIES"] to the number of
@@ -11,6 +16,7 @@ trusted proxies in front of the portal, or a client can pick its address with X-
 """
 
 import ipaddress
+from collections.abc import Sequence
 
 from django.utils.crypto import salted_hmac
 from rest_framework.settings import api_settings
@@ -42,7 +48,24 @@ class _PublicRateThrottle(SimpleRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.default_rate
 
 
-class ReportIPThrottle(_PublicRateThrottle):
+class _ReportThrottle(_PublicRateThrottle):
+    """allow_request checks without counting; count() charges an accepted report."""
+
+    def throttle_success(self) -> bool:
+        return True
+
+    def count(self, request) -> None:
+        """Record one accepted report now, even when a concurrent report filled the window
+        meanwhile: it was accepted, so it is charged."""
+        self.key = self.get_cache_key(request, None)
+        if self.key is None:
+            return
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        super().throttle_success()
+
+
+class ReportIPThrottle(_ReportThrottle):
     scope = "public_report_ip"
     default_rate = REPORTS_PER_IP
 
@@ -50,7 +73,7 @@ class ReportIPThrottle(_PublicRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_ident(self, request)}
 
 
-class ReportPhoneThrottle(_PublicRateThrottle):
+class ReportPhoneThrottle(_ReportThrottle):
     """Keyed on the normalised phone number, as a keyed hash: no phone number in the cache."""
 
     scope = "public_report_phone"
@@ -76,13 +99,19 @@ class LookupIPThrottle(_PublicRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_ident(self, request)}
 
 
-def report_throttles(phone: str) -> list[SimpleRateThrottle]:
+def report_throttles(phone: str) -> list[_ReportThrottle]:
     return [ReportIPThrottle(), ReportPhoneThrottle(phone)]
 
 
-def refusal(throttles: list[SimpleRateThrottle], request, view=None) -> float | None:
-    """Count the request against every throttle; None when all allow it, otherwise the seconds
-    to wait (DRF's estimate, at least one)."""
+def count_report(throttles: list[_ReportThrottle], request) -> None:
+    for throttle in throttles:
+        throttle.count(request)
+
+
+def refusal(throttles: Sequence[SimpleRateThrottle], request, view=None) -> float | None:
+    """Ask every throttle; None when all allow the request, otherwise the seconds to wait
+    (DRF's estimate, at least one). A look-up throttle counts the request it allows; a report
+    throttle counts nothing here (see count_report)."""
     waits = [throttle.wait() for throttle in throttles
              if not throttle.allow_request(request, view)]
     if not waits:

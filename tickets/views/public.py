@@ -18,19 +18,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors, services
+from .. import selectors
 from ..forms_public import (
     IDEMPOTENCY_KEY,
     LOOKUP_MISMATCH,
     LOOKUP_THROTTLED,
+    REPORT_BUSY,
     REPORT_THROTTLED,
     LookupForm,
+    ReportBusy,
     ReportForm,
+    ReportRefused,
+    report_submit,
     ticket_by_code,
 )
 from ..models import EventKind, Status, Ticket
 from ..services import IdempotencyMismatch
-from ..throttles import LookupIPThrottle, refusal, report_throttles
+from ..throttles import LookupIPThrottle, refusal
 
 # What a resident reads for each public line of the timeline.
 PUBLIC_EVENT_LABELS = {
@@ -110,13 +114,13 @@ def report(request: HttpRequest) -> HttpResponse:
         return _report_page(request, form, status=400)
     if not form.is_valid():
         return _report_page(request, form)
-    submission = form.submission()
-    if not selectors.self_report_exists(submission["key"]):
-        wait = refusal(report_throttles(submission["reporter_phone"]), request)
-        if wait is not None:
-            return _too_many(request, wait, REPORT_THROTTLED)
     try:
-        ticket = services.ticket_self_report(**submission)
+        ticket, _new = report_submit(request, **form.submission())
+    except ReportRefused as refused:
+        return _too_many(request, refused.wait, REPORT_THROTTLED)
+    except ReportBusy:
+        return render(request, "tickets/public/too_many.html", {"message": REPORT_BUSY},
+                      status=409)
     except IdempotencyMismatch:
         return render(request, "tickets/public/report_conflict.html", status=422)
     except ValidationError as error:
