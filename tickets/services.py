@@ -195,17 +195,21 @@ def ticket_create(
             raise ValidationError({"resolve_by": _("The deadline must be in the future.")})
         ticket.resolve_due_at = resolve_by
     _schedule(ticket)
-    ticket.full_clean(exclude=["owner", "node", "category"])
+    # The idempotency key's uniqueness is the database's to decide (below), not a form error.
+    ticket.full_clean(exclude=["owner", "node", "category", "idempotency_key"])
     try:
         with transaction.atomic():
             ticket.save()
     except IntegrityError:
-        if idempotency_key:  # a concurrent retry won the race: answer as for a retry
-            return ticket_create(actor=actor, channel=channel, category=category, title=title,
-                                 description=description, idempotency_key=idempotency_key,
-                                 payload_for_digest=payload_for_digest, node=node,
-                                 building=building, dwelling=dwelling)
-        raise
+        earlier = (Ticket.objects.filter(idempotency_key=idempotency_key).first()
+                   if idempotency_key else None)
+        if earlier is None:
+            raise
+        # A concurrent retry won the race: answer as for a retry.
+        if earlier.idempotency_digest != digest:
+            raise IdempotencyMismatch(_("This request key was already used for a "
+                                        "different report.")) from None
+        return earlier
     event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.CREATED, actor=actor,
                                        to_status=Status.NEW, public=True,
                                        data={"owner": ticket.owner.name, "channel": channel})

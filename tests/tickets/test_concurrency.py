@@ -9,7 +9,7 @@ from grids.models import Role
 from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.tickets.factories import make_ticket
 from tickets import services
-from tickets.models import Status, TicketEvent
+from tickets.models import Status, Ticket, TicketEvent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,3 +46,33 @@ def test_ten_workers_accepting_one_ticket_at_once_exactly_one_wins(community):
     ticket.refresh_from_db()
     assert ticket.status == Status.ACCEPTED
     assert TicketEvent.objects.filter(ticket=ticket, action="accept").count() == 1
+
+
+def test_the_same_idempotent_request_sent_eight_times_at_once_makes_one_complete_ticket(
+        community):
+    """The service's own guarantee, under the report limits' claim: every caller gets the one
+    ticket (never a form error about the key), with all of its fields."""
+    barrier = threading.Barrier(8)
+    outcomes: list = []
+    fields = {"node": community.g5a, "reporter_name": "李建华", "reporter_phone": "13800001111",
+              "address": "1栋501"}
+
+    def create():
+        try:
+            barrier.wait(timeout=30)
+            outcomes.append(make_ticket(idempotency_key="api:same-request-0001",
+                                        payload_for_digest={"title": "灯"}, **fields).pk)
+        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int), outcomes
+    ticket = Ticket.objects.get(pk=outcomes[0])
+    assert (ticket.reporter_name, ticket.reporter_phone, ticket.address) == (
+        "李建华", "13800001111", "1栋501")
