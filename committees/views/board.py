@@ -105,8 +105,11 @@ def _answer(request: HttpRequest, row: BoardRow) -> HttpResponse:
     """After a decision or a refusal: the need's card (htmx); else the page again with the
     refused card, or back to the page's tab with a message."""
     if request.headers.get("HX-Request"):
+        pending = selectors.board_need_list_for(user=request.user, community=row.community,
+                                                statuses=TABS["pending"]).count()
         return render(request, "committees/partials/board_row.html", {
-            "row": row, "tab": _tab(request), "can_moderate": True})
+            "row": row, "tab": _tab(request), "can_moderate": True,
+            "refreshed_pending_count": pending})
     if row.error or row.form.errors:
         return _board_page(request, failed=row)
     messages.success(request, row.notice)

@@ -207,6 +207,8 @@ def test_an_htmx_decision_answers_with_the_needs_card_only(community, login):
                                     f'id="board-need-{need.pk}"')
     assert "<html" not in body and "board-status" in body
     assert reverse("committees:board_withdraw", args=[need.pk]) in body
+    # The tab's count of needs awaiting approval follows (out of band).
+    assert re.search(r'id="board-pending-count" hx-swap-oob="true">0<', body)
 
 
 def test_the_page_shows_why_a_text_is_refused_and_publishes_nothing(community, login, client):
