@@ -120,7 +120,7 @@ class BoardEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """The page's needs are masked with the names of their communities' registries, read
         once for the page (two queries whatever its length)."""
         rows = args[0] if args else kwargs.get("instance")
-        needs = list(rows) if isinstance(rows, list | tuple) else [rows] if rows else []
+        needs = [rows] if isinstance(rows, Ticket) else list(rows or [])
         communities = selectors.communities_of(need.node for need in needs)
         kwargs["context"] = {
             **self.get_serializer_context(),
