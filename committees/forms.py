@@ -11,6 +11,7 @@ from residents.models import Resident
 from tickets.models import Ticket
 
 from .models import (
+    BOARD_TEXT_LENGTH,
     Activity,
     Committee,
     CommitteeKind,
@@ -138,6 +139,15 @@ class DecisionForm(BootstrapForm):
 
 class AttendanceForm(forms.Form):
     present = forms.BooleanField(required=False)
+
+
+class BoardTextForm(BootstrapForm):
+    """The text staff publish for a need on the public board."""
+
+    text = forms.CharField(label=_("Text to publish"), max_length=BOARD_TEXT_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Phone and ID numbers and residents' names must not "
+                                       "appear; keep a family name as 李**."))
 
 
 class MatchForm(BootstrapForm):

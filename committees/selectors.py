@@ -6,13 +6,15 @@ street's staff see all its communities). Admins see all. Anything else answers 4
 """
 
 import datetime as dt
-import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, Length
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,12 +22,16 @@ from gridportal import permissions
 from gridportal.permissions import Target
 from grids.models import Assignment, GridNode, NodeKind
 from grids.selectors import User, sees_everything, subtree_q
+from residents.models import Resident
 from tickets.models import Status, Ticket
 from tickets.selectors import ticket_list_for
 from tickets.workflow import OPEN
 
 from .models import (
+    BOARD_TEXT_LENGTH,
     Activity,
+    BoardEntry,
+    BoardStatus,
     Charter,
     Committee,
     Decision,
@@ -43,6 +49,7 @@ from .models import (
     Volunteer,
     VolunteerTeam,
 )
+from .redaction import is_registry_name, mask_text
 
 # The committees' capabilities (gridportal.permissions holds who has them where): reading is for
 # the communities a user works in or above; keeping the records for center staff and heads at a
@@ -292,33 +299,90 @@ def match_get_for(*, user: User, pk) -> Match:
     return _get(match_list_for(user=user), pk)
 
 
-# Digit runs long enough to be a phone, ID or door number, published as asterisks.
-_LONG_NUMBER = re.compile(r"[0-9０-９]{5,}[0-9０-９Xx]*")
+# --- The public board (公示) ------------------------------------------------------------------
+
+# Needs never shown on the board, whatever was decided: rejected and merged ones.
+_NEVER_ON_BOARD = [Status.MERGED, Status.REJECTED]
+BOARD_PENDING = "pending"
+# What a board filter selects: needs awaiting a decision, or those with a decision's status.
+BOARD_FILTERS: dict[str, Q] = {
+    BOARD_PENDING: Q(board_entry__isnull=True) & ~Q(status__in=_NEVER_ON_BOARD),
+    **{str(state): Q(board_entry__status=state) for state in BoardStatus},
+}
+
+
+def board_need_list_for(*, user: User, community: GridNode | None = None,
+                        statuses: Collection[str] = ()) -> QuerySet[Ticket]:
+    """Residents' needs the user may see (inside `community`, if given), each with its board
+    decision, if any, joined; `statuses` keys of BOARD_FILTERS (any of them), or all."""
+    needs = ticket_list_for(user=user).filter(category__is_wish=True)
+    if community is not None:
+        needs = needs.filter(subtree_q(community, "node"))
+    if statuses:
+        needs = needs.filter(reduce(or_, (BOARD_FILTERS.get(key, Q(pk__in=[]))
+                                          for key in statuses)))
+    return needs.select_related("node", "resident", "board_entry",
+                                "board_entry__approved_by").order_by("-created_at", "-pk")
+
+
+def board_need_get_for(*, user: User, pk) -> Ticket:
+    return _get(board_need_list_for(user=user), pk)
+
+
+def board_entry_of(need: Ticket) -> BoardEntry | None:
+    """The need's board decision, None while it is pending."""
+    try:
+        return need.board_entry
+    except BoardEntry.DoesNotExist:
+        return None
+
+
+def communities_of(nodes: Iterable[GridNode]) -> list[GridNode]:
+    """The communities the nodes lie in (one query)."""
+    within = [Q(tree_id=node.tree_id, lft__lte=node.lft, rght__gt=node.lft)
+              for node in {node.pk: node for node in nodes}.values()]
+    if not within:
+        return []
+    return list(GridNode.objects.filter(reduce(or_, within), kind=NodeKind.COMMUNITY))
+
+
+def registry_names(*, communities: Iterable[GridNode]) -> frozenset[str]:
+    """The 2-4 character names of the residents registered in the communities (one query), to
+    mask in what is published."""
+    within = [subtree_q(community, "node") for community in communities]
+    if not within:
+        return frozenset()
+    names = (Resident.objects.filter(reduce(or_, within))
+             .annotate(name_length=Length("name")).filter(name_length__gte=2, name_length__lte=4)
+             .order_by().values_list("name", flat=True).distinct())
+    return frozenset(name for name in names if is_registry_name(name))
+
+
+def reporter_names(need: Ticket) -> tuple[str, ...]:
+    """The names of who raised the need: the caller's, and the registry resident's."""
+    resident_name = need.resident.name if need.resident is not None else ""
+    return tuple(name for name in (need.reporter_name, resident_name) if len(name) >= 2)
+
+
+def suggested_board_text(need: Ticket, *, names: AbstractSet[str]) -> str:
+    """What staff are offered to publish: the need's title with long numbers, the community's
+    registry names (`names`) and the reporter's names masked."""
+    return mask_text(need.title, names=names,
+                     extra_names=reporter_names(need))[:BOARD_TEXT_LENGTH]
 
 
 @dataclass
 class PublicNeed:
-    """A need as the public board shows it: what was asked, where (the grid), how far it got."""
+    """A need as the public board shows it: the text staff approved, the grid that owns it and
+    how far it got (both live from the ticket)."""
 
-    title: str
+    text: str
     status: str
     owner_name: str
     created_at: dt.datetime
 
     def get_status_display(self) -> str:
         return str(Status(self.status).label)
-
-
-def public_need(ticket: Ticket, *, reporter_names: Iterable[str] = ()) -> PublicNeed:
-    """The need with the names of the people who raised it and any long number taken out of
-    its title (a title is written by staff and may name the resident)."""
-    title = ticket.title
-    for name in reporter_names:
-        if name and len(name) >= 2:
-            title = title.replace(name, name[0] + "*" * (len(name) - 1))
-    title = _LONG_NUMBER.sub("***", title)
-    return PublicNeed(title=title, status=ticket.status, owner_name=ticket.owner.name,
-                      created_at=ticket.created_at)
 
 
 @dataclass
@@ -331,23 +395,20 @@ class PublicBoard:
 
 def public_board(*, community_code: str) -> PublicBoard:
     """The three lists as published to residents (公示): no names, phones or addresses of
-    residents; a need shows only what was asked, its grid and its status."""
+    residents; a need shows only the text staff approved for it, its grid and its status."""
     try:
         community = GridNode.objects.get(kind=NodeKind.COMMUNITY, code=community_code,
                                          active=True)
     except GridNode.DoesNotExist:
         raise Http404 from None
-    within = subtree_q(community, "node")
-    tickets = (Ticket.objects.filter(within, category__is_wish=True)
-               .exclude(status__in=["merged", "rejected"])
-               .select_related("owner").only(
-                   "pk", "title", "status", "created_at", "owner__name", "reporter_name",
-                   "resident__name")
-               .select_related("resident")
-               .order_by("-created_at")[:100])
-    needs = [public_need(ticket, reporter_names=(
-        ticket.reporter_name, ticket.resident.name if ticket.resident else ""))
-        for ticket in tickets]
+    entries = (BoardEntry.objects.filter(community=community, status=BoardStatus.PUBLISHED)
+               .exclude(need__status__in=_NEVER_ON_BOARD)
+               .select_related("need__owner")
+               .only("text", "need__status", "need__created_at", "need__owner__name")
+               .order_by("-need__created_at", "-pk")[:100])
+    needs = [PublicNeed(text=entry.text, status=entry.need.status,
+                        owner_name=entry.need.owner.name, created_at=entry.need.created_at)
+             for entry in entries]
     services = (ServiceItem.objects.filter(community=community, active=True)
                 .select_related("service_point"))
     resources = (Resource.objects.filter(partner__community=community, partner__active=True,

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     actions,
     activities,
+    board,
     committees,
     lists,
     meetings,
@@ -45,6 +46,10 @@ urlpatterns = [
     path("lists/", lists.three_lists, name="three_lists"),
     path("lists/match/", lists.match_create, name="match_create"),
     path("matches/<int:pk>/status/", lists.match_status, name="match_status"),
+    path("board/", board.board_queue, name="board_queue"),
+    path("board/<int:pk>/approve/", board.board_approve, name="board_approve"),
+    path("board/<int:pk>/keep-off/", board.board_keep_off, name="board_keep_off"),
+    path("board/<int:pk>/withdraw/", board.board_withdraw, name="board_withdraw"),
     path("activities/", activities.activity_list, name="activity_list"),
     path("activities/new/", activities.activity_create, name="activity_create"),
     path("activities/<int:pk>/", activities.activity_detail, name="activity"),

@@ -1,5 +1,5 @@
 """Committees API: /api/v1/committees/, /meetings/, /partner-units/, /resources/, /services/,
-/activities/.
+/activities/, /board-entries/.
 
 Every queryset comes from committees.selectors, so an object outside the caller's communities
 answers 404 like a missing one, and a related id outside scope is refused as a field error.
@@ -10,6 +10,7 @@ models' Meta.ordering.
 
 
 from .activities import ActivityViewSet
+from .board import BoardEntryViewSet
 from .committees import CommitteeViewSet, MeetingViewSet
 from .lists import PartnerUnitViewSet, ResourceViewSet, ServiceItemViewSet
 
@@ -22,4 +23,5 @@ def register(router) -> None:
     router.register("resources", ResourceViewSet, basename="resource")
     router.register("services", ServiceItemViewSet, basename="service-item")
     router.register("activities", ActivityViewSet, basename="activity")
+    router.register("board-entries", BoardEntryViewSet, basename="board-entry")
 

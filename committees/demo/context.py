@@ -37,6 +37,8 @@ class CommitteeSeed:
     services: int = 0
     needs: int = 0
     matches: int = 0
+    board_published: int = 0
+    board_pending: int = 0
     activities: int = 0
     participants: int = 0
     volunteers: int = 0

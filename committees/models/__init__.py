@@ -1,6 +1,7 @@
 """Committees and community partnerships; see the modules for each part."""
 
 from .activities import Activity, ActivityPhoto, ServiceHours, Theme, Volunteer, VolunteerTeam
+from .board import BOARD_TEXT_LENGTH, BoardEntry, BoardStatus
 from .committees import (
     AgendaItem,
     Attendance,
@@ -28,7 +29,8 @@ from .lists import (
 )
 
 __all__ = [
-    "Activity", "ActivityPhoto", "AgendaItem", "Attendance", "Charter", "Committee",
+    "BOARD_TEXT_LENGTH", "Activity", "ActivityPhoto", "AgendaItem", "Attendance", "BoardEntry",
+    "BoardStatus", "Charter", "Committee",
     "CommitteeArea", "CommitteeKind", "CommitteeReminder", "Decision", "Match", "MatchStatus",
     "Meeting", "MeetingKind", "MeetingStatus", "Member", "OrganisationKind", "PartnerKind",
     "PartnerUnit", "Position", "Resource", "ServiceHours", "ServiceItem", "ServiceMode", "Theme",

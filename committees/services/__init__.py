@@ -8,6 +8,13 @@ from .activities import (
     team_create,
     volunteer_add,
 )
+from .board import (
+    board_entry_approve,
+    board_entry_keep_off,
+    board_entry_withdraw,
+    can_moderate_board,
+    require_board_moderator,
+)
 from .cadence import (
     cadence_sweep,
     reminder_deliver,
@@ -50,7 +57,11 @@ __all__ = [
     "activity_record",
     "agenda_set",
     "attendance_mark",
+    "board_entry_approve",
+    "board_entry_keep_off",
+    "board_entry_withdraw",
     "cadence_sweep",
+    "can_moderate_board",
     "charter_adopt",
     "decision_add",
     "decision_make_ticket",
@@ -63,6 +74,7 @@ __all__ = [
     "member_add",
     "member_end_term",
     "partner_save",
+    "require_board_moderator",
     "resource_save",
     "service_hours_add",
     "service_item_save",

@@ -45,6 +45,9 @@ def _three_lists(request: HttpRequest, communities, community: GridNode | None, 
             "resources": selectors.resource_list_for(user=request.user,
                                                      community=community.pk, available=True),
             "can_manage": selectors.can_manage(request.user, community.pk),
+            "board_pending": selectors.board_need_list_for(
+                user=request.user, community=community,
+                statuses=[selectors.BOARD_PENDING]).count(),
         })
         if context["can_manage"]:
             context["match_form"] = match_form or _match_form(request, community)

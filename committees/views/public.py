@@ -8,7 +8,7 @@ from django.views.decorators.cache import cache_control
 from .. import selectors
 
 
-@cache_control(public=True, max_age=300)
+@cache_control(public=True, max_age=60)
 def board(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "committees/public/board.html",
                   {"board": selectors.public_board(community_code=code)})

@@ -16,6 +16,8 @@ from committees import selectors
 from committees.demo import seed_committees
 from committees.models import (
     Activity,
+    BoardEntry,
+    BoardStatus,
     Charter,
     Committee,
     CommitteeArea,
@@ -45,8 +47,8 @@ from tickets.workflow import OPEN
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-MODELS = [Activity, Charter, Committee, Decision, Match, Meeting, Member, PartnerUnit, Resource,
-          ServiceHours, ServiceItem, Volunteer, VolunteerTeam]
+MODELS = [Activity, BoardEntry, Charter, Committee, Decision, Match, Meeting, Member, PartnerUnit,
+          Resource, ServiceHours, ServiceItem, Volunteer, VolunteerTeam]
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def _counts():
     return [model.objects.count() for model in (*MODELS, Ticket, CommitteeArea)]
 
 
-def test_the_demo_community_has_five_committees_at_work_for_a_year(seeded):
+def test_the_demo_community_has_five_committees_at_work_for_a_year(seeded, client):
     result, seconds = seeded
     assert seconds < 10
     sjc = GridNode.objects.get(code="SJC")
@@ -110,6 +112,17 @@ def test_the_demo_community_has_five_committees_at_work_for_a_year(seeded):
     assert not services.filter(hours="").exists()
     assert Match.objects.filter(status=MatchStatus.DELIVERED).exists()
     assert Match.objects.filter(status=MatchStatus.MATCHED).exists()
+
+    # The public board shows the approved needs; the newest few await approval.
+    published = BoardEntry.objects.filter(community=sjc, status=BoardStatus.PUBLISHED)
+    assert published.count() == result.board_published > 0
+    assert all(entry.text == entry.need.title for entry in published.select_related("need"))
+    pending = selectors.board_need_list_for(user=User.objects.get(username="admin"),
+                                            community=sjc, statuses=[selectors.BOARD_PENDING])
+    assert pending.count() == result.board_pending >= 3
+    board = client.get(reverse("board:board", args=["SJC"])).content.decode()
+    assert published.first().text in board
+    assert not any(need.title in board for need in pending)
 
     # A year of campaigns as in the real community, and teams with their hours.
     admin_user = User.objects.get(username="admin")

@@ -12,6 +12,7 @@ from committees import services
 from committees.models import MeetingStatus, Position
 from tests.grids.factories import UserFactory
 from tests.tickets.factories import make_ticket
+from tickets.models import Ticket
 
 from .factories import (
     ActivityFactory,
@@ -88,8 +89,17 @@ def test_list_pages_do_not_grow_with_their_rows(community, login, name):
     assert _queries(client, reverse(name)) == few
 
 
+def _publish_needs(community):
+    for need in Ticket.objects.filter(category__is_wish=True, board_entry__isnull=True):
+        services.board_entry_approve(need=need, actor=community.center_staff, text="微心愿")
+
+
 def test_the_public_board_does_not_grow_with_its_rows(community, client):
     _lists(community, 2)
+    _publish_needs(community)
     few = _queries(client, reverse("board:board", args=["SJC"]))
     _lists(community, 8)
+    _publish_needs(community)
+    body = client.get(reverse("board:board", args=["SJC"])).content.decode()
+    assert body.count("微心愿") == 10
     assert _queries(client, reverse("board:board", args=["SJC"])) == few

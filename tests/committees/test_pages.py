@@ -368,9 +368,11 @@ def test_the_public_board_shows_no_personal_data(community, registry, client):
                                                contact_phone="0871-65551234",
                                                address="北京路88号"),
                     name="金融知识讲座")
-    make_ticket(node=community.g5a, category=wish_category(), title="希望楼下装个扶手",
-                reporter_name="李建华", reporter_phone="13800001111",
-                resident=registry.head_a, address="枫丹白鹭1栋501")
+    need = make_ticket(node=community.g5a, category=wish_category(), title="希望楼下装个扶手",
+                       reporter_name="李建华", reporter_phone="13800001111",
+                       resident=registry.head_a, address="枫丹白鹭1栋501")
+    services.board_entry_approve(need=need, actor=community.center_staff,
+                                 text="希望楼下装个扶手")
     response = client.get(reverse("board:board", args=["SJC"]))
     body = response.content.decode()
     assert response.status_code == 200
@@ -385,11 +387,18 @@ def test_the_public_board_of_an_unknown_community_is_404(client, community):
     assert client.get(reverse("board:board", args=["NOPE"])).status_code == 404
 
 
-def test_the_public_board_takes_names_and_numbers_out_of_a_need_title(community, registry,
-                                                                      client):
-    make_ticket(node=community.g5a, category=wish_category(),
-                title="李建华家需要轮椅一台，电话13800001111", reporter_name="李建华",
-                reporter_phone="13800001111", resident=registry.head_a)
+def test_the_public_board_shows_a_need_only_once_its_masked_text_is_approved(
+        community, registry, client, login):
+    need = make_ticket(node=community.g5a, category=wish_category(),
+                       title="李建华家需要轮椅一台，电话13800001111", reporter_name="李建华",
+                       reporter_phone="13800001111", resident=registry.head_a)
+    assert "轮椅" not in client.get(reverse("board:board", args=["SJC"])).content.decode()
+    staff = login(community.center_staff)
+    queue = staff.get(reverse("committees:board_queue")).content.decode()
+    assert "李**家需要轮椅一台，电话***</textarea>" in queue
+    staff.post(reverse("committees:board_approve", args=[need.pk]),
+               {"text": "李**家需要轮椅一台，电话***"})
+    client.logout()
     body = client.get(reverse("board:board", args=["SJC"])).content.decode()
     assert "李**家需要轮椅一台，电话***" in body
     assert "李建华" not in body and "13800001111" not in body

@@ -36,7 +36,8 @@ class Command(BaseCommand):
             f"meeting(s) with {committees.decision_tickets} decision ticket(s) "
             f"({committees.open_decision_tickets} open), {committees.partners} partner unit(s), "
             f"{committees.activities} campaign(s) with {committees.participants} participant(s) "
-            f"added."
+            f"added; {committees.board_published} need(s) approved for the public board, "
+            f"{committees.board_pending} awaiting approval."
         )
         if settings.DEMO_MODE:
             self.stdout.write("")
