@@ -18,7 +18,7 @@ from committees.models import (
     Position,
     Resource,
 )
-from grids.models import ServicePoint
+from grids.models import Role, ServicePoint
 from tests.committees.factories import (
     ActivityFactory,
     CommitteeFactory,
@@ -28,6 +28,7 @@ from tests.committees.factories import (
     ResourceFactory,
     ServiceItemFactory,
 )
+from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.tickets.factories import category
 from tickets.models import Status, Ticket
 
@@ -113,6 +114,24 @@ def test_center_staff_add_a_member_and_a_grid_worker_cannot(community, committee
     assert committee.members.get().organisation_kind == "police"
     two_people = api_client.post(url, {**payload, "user": community.worker_b.pk}, format="json")
     assert two_people.status_code == 400 and "user" in two_people.json()
+
+
+def test_a_member_is_chosen_among_the_communitys_people_and_no_other_name_is_echoed(
+        community, committee, api_client):
+    outsider = UserFactory(username="outsider", last_name="钱", first_name="外人")
+    AssignmentFactory(user=outsider, node=community.g4x, role=Role.WORKER)  # 六合, not 世纪城
+    nobody = UserFactory(username="nobody", last_name="孙", first_name="无岗")  # no assignment
+    url = f"/api/v1/committees/{committee.pk}/members/"
+    api_client.force_authenticate(community.center_staff)
+    for user in (outsider, nobody):
+        response = api_client.post(url, {"user": user.pk, "position": "member",
+                                         "starts_on": "2026-01-01"}, format="json")
+        assert response.status_code == 400 and "user" in response.json()
+        assert user.last_name not in response.content.decode()
+    assert not committee.members.exists()
+    response = api_client.post(url, {"user": community.worker_a.pk, "position": "member",
+                                     "starts_on": "2026-01-01"}, format="json")
+    assert response.status_code == 201
 
 
 def test_adding_a_member_to_the_neighbours_committee_is_not_found(

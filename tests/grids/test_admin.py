@@ -92,3 +92,18 @@ def test_deleting_a_node_with_children_in_admin_explains_why(community, login):
                            {"post": "yes"}, follow=True)
     assert GridNode.objects.filter(pk=community.g4a.pk).exists()
     assert "无法删除" in response.content.decode()  # Django lists the protected children
+
+
+def test_the_admin_tree_filters_offer_only_nodes_in_scope(community, login):
+    client = _staff_client(community, login, "view_assignment", "view_servicepoint")
+    for changelist in ("admin:grids_assignment_changelist", "admin:grids_servicepoint_changelist"):
+        body = client.get(reverse(changelist)).content.decode()
+        assert "枫丹第1网格" in body, changelist
+        assert "六合第1网格" not in body and "示范街道" not in body, changelist
+    # A node outside scope in the filter's parameter is a bad lookup, not a peek.
+    response = client.get(reverse("admin:grids_assignment_changelist"),
+                          {"node__id__inhierarchy": community.g4x.pk})
+    assert response.status_code == 302 and "e=1" in response["Location"]
+    response = client.get(reverse("admin:grids_assignment_changelist"),
+                          {"node__id__inhierarchy": "zz"})
+    assert response.status_code == 302
