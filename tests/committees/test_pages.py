@@ -381,6 +381,15 @@ def test_the_public_board_shows_no_personal_data(community, registry, client):
         assert secret not in body, secret
 
 
+def test_a_logged_in_grid_worker_opens_the_public_board_with_the_portal_menu(
+        community, login):
+    response = login(community.worker_a).get(reverse("board:board", args=["SJC"]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for name in ("committees:list", "committees:activity_list", "tickets:inbox"):
+        assert f'href="{reverse(name)}"' in body, name
+
+
 def test_the_public_board_of_an_unknown_community_is_404(client, community):
     assert client.get(reverse("board:board", args=["NOPE"])).status_code == 404
 
