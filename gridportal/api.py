@@ -12,6 +12,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from .forms import FIRST_YEAR, LAST_YEAR, YearField
+
 T = TypeVar("T")
 
 
@@ -25,6 +27,17 @@ class StandardPagination(PageNumberPagination):
 class ScopedIdFilter(filters.ModelChoiceFilter):
     """An object chosen by id among those the caller may see; any other id is a 400, the same
     as for a missing one."""
+
+
+@extend_schema_field({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR})
+class YearFilter(filters.NumberFilter):
+    """Objects of one calendar year of a date field; a year out of range is a 400 naming it."""
+
+    field_class = YearField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "year")
+        super().__init__(*args, **kwargs)
 
 
 def service_errors(call: Callable[[], T]) -> T:

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from gridportal.api import service_errors
+from gridportal.api import YearFilter, service_errors
 from grids.models import GridNode
 
 from .. import selectors, services
@@ -70,7 +70,7 @@ class ActivityTotalsSerializer(serializers.Serializer):
 class ActivityFilter(filters.FilterSet):
     community = community_filter()
     theme = filters.ChoiceFilter(choices=Theme.choices)
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = YearFilter(field_name="held_on")
 
     class Meta:
         model = Activity

@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from gridportal.api import ScopedIdFilter, service_errors
+from gridportal.api import ScopedIdFilter, YearFilter, service_errors
 from grids.models import GridNode
 from residents.models import Resident
 from tickets.models import Ticket
@@ -321,7 +321,7 @@ class MeetingFilter(filters.FilterSet):
         queryset=lambda request: selectors.committee_list_for(user=request.user, active=None))
     kind = filters.ChoiceFilter(choices=MeetingKind.choices)
     status = filters.ChoiceFilter(choices=MeetingStatus.choices)
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = YearFilter(field_name="held_on")
 
     class Meta:
         model = Meeting

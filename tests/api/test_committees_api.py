@@ -460,6 +460,21 @@ def test_activity_totals_by_year_and_theme_for_the_callers_communities(
     assert [row["photo_count"] for row in listed] == [0, 3]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/meetings/", "/api/v1/activities/",
+                                  "/api/v1/activities/totals/"])
+@pytest.mark.parametrize("year", ["0", "10000", "-5", "99999999999999999999", "1e3"])
+def test_a_year_out_of_range_is_a_400_naming_the_field(community, committee, api_client,
+                                                       path, year):
+    MeetingFactory(committee=committee)
+    ActivityFactory(community=community.community, committee=committee)
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.get(path, {"year": year}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert "year" in response.json()
+    if year != "1e3":
+        assert response.json()["year"] == ["请填写2000至2100年之间的年份。"]
+
+
 def test_the_schema_describes_the_committee_endpoints(community, api_client):
     api_client.force_authenticate(community.worker_a)
     response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")

@@ -351,6 +351,18 @@ def test_staff_record_an_activity_with_photos(community, committee, login):
     assert "反诈宣传进小区" in listing and "45" in listing
 
 
+@pytest.mark.parametrize("year", ["0", "10000", "-5", "99999999999999999999"])
+def test_a_year_out_of_range_on_the_activity_list_is_a_form_error_in_chinese(
+        community, login, year):
+    ActivityFactory(community=community.community, title="反诈宣传进小区")
+    response = login(community.center_staff).get(
+        reverse("committees:activity_list"), {"community": community.community.pk, "year": year})
+    assert response.status_code == 200
+    assert response.context["filters"].errors["year"] == ["请填写2000至2100年之间的年份。"]
+    assert "请填写2000至2100年之间的年份。" in response.content.decode()
+    assert "反诈宣传进小区" in response.content.decode()
+
+
 def test_an_activity_without_organiser_is_refused(community, login):
     client = english(login(community.center_staff))
     response = client.post(reverse("committees:activity_create"), {
