@@ -99,6 +99,9 @@ class MemberAddSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
         model = Member
         fields = ["user", "resident", "contact_name", "contact_phone", "position",
                   "organisation_kind", "organisation", "starts_on", "ends_on"]
+        # The model's default would let a missing position through to the service, which
+        # takes it as a required argument: the caller names the position.
+        extra_kwargs = {"position": {"required": True}}
         validators: list = []
 
 

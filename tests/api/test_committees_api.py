@@ -115,6 +115,16 @@ def test_center_staff_add_a_member_and_a_grid_worker_cannot(community, committee
     assert two_people.status_code == 400 and "user" in two_people.json()
 
 
+def test_a_member_without_a_position_is_a_400_naming_the_field(community, committee,
+                                                               api_client):
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.post(f"/api/v1/committees/{committee.pk}/members/",
+                               {"contact_name": "赵警官", "starts_on": "2026-01-01"},
+                               format="json")
+    assert response.status_code == 400 and "position" in response.json()
+    assert not committee.members.exists()
+
+
 def test_adding_a_member_to_the_neighbours_committee_is_not_found(
         community, other_committee, api_client):
     api_client.force_authenticate(community.center_staff)
