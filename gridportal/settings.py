@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gridportal.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "gridportal.urls"

@@ -1,0 +1,56 @@
+"""Bad input in an address or a query answers 4xx, never 500.
+
+PostgreSQL refuses NUL (0x00) in a text literal: a NUL that reached a text lookup raised
+ValueError there (500). These tests matter most on PostgreSQL, where CI runs them too.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.tickets.factories import make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticket(community):
+    return make_ticket(node=community.g5a)
+
+
+@pytest.mark.parametrize("path", ["/board/SJC%00/", "/track/abc%00def/", "/track/%00/",
+                                  "/api/v1/public/tickets/abc%00def/"])
+def test_a_nul_in_a_public_address_is_not_found(client, community, ticket, path):
+    response = client.get(path)
+    assert response.status_code == 404
+
+
+def test_a_nul_in_a_public_api_address_is_a_json_404(community, ticket):
+    response = APIClient().get("/api/v1/public/tickets/abc%00def/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_a_nul_in_an_address_is_not_found_for_staff_too(login, community, ticket):
+    client = login(community.center_staff)
+    assert client.get("/board/SJC%00/").status_code == 404
+    assert client.get(f"/track/{ticket.tracking_token}%00/").status_code == 404
+
+
+def test_a_nul_in_an_api_query_names_the_parameter(community, ticket, api_client):
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.get("/api/v1/tickets/", {"text": "灯\x00"})
+    assert response.status_code == 400 and "text" in response.json()
+
+
+def test_a_nul_in_an_admin_list_filter_is_a_bad_request(login, community, ticket):
+    client = login(community.admin)
+    response = client.get("/admin/grids/gridnode/", {"kind__exact": "grid\x00"})
+    assert response.status_code == 400
+    assert "请求有误" in response.content.decode()
+
+
+def test_a_nul_in_a_page_query_is_a_bad_request_page(login, community):
+    response = login(community.worker_a).get("/tickets/", {"text": "灯\x00"})
+    assert response.status_code == 400
+    assert "该地址中含有无法识别的内容" in response.content.decode()
