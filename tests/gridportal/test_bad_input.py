@@ -54,3 +54,34 @@ def test_a_nul_in_a_page_query_is_a_bad_request_page(login, community):
     response = login(community.worker_a).get("/tickets/", {"text": "灯\x00"})
     assert response.status_code == 400
     assert "该地址中含有无法识别的内容" in response.content.decode()
+
+
+# --- JSON nested too deeply -----------------------------------------------------------------
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _post_raw(client, path: str, body: str, **headers):
+    return client.post(path, body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("depth", [5000, 100])
+def test_json_nested_deeply_is_a_parse_error_on_every_api(community, ticket, api_client, depth):
+    api_client.force_authenticate(community.center_staff)
+    for path in ("/api/v1/tickets/", f"/api/v1/tickets/{ticket.pk}/transitions/"):
+        for body in (_nested(depth), '{"title": ' + _nested(depth) + "}"):
+            response = _post_raw(api_client, path, body)
+            assert response.status_code == 400, (path, response.status_code)
+            assert "detail" in response.json()
+    public = _post_raw(APIClient(), "/api/v1/public/tickets/", _nested(depth),
+                       HTTP_IDEMPOTENCY_KEY="k" * 20)
+    assert public.status_code == 400 and "detail" in public.json()
+
+
+def test_json_of_ordinary_depth_is_still_read(community, ticket, api_client):
+    api_client.force_authenticate(community.center_staff)
+    body = '{"action": "accept", "note": "", "extra": ' + '{"a": ' * 20 + "1" + "}" * 20 + "}"
+    response = _post_raw(api_client, f"/api/v1/tickets/{ticket.pk}/transitions/", body)
+    assert response.status_code == 200, response.json()
