@@ -85,3 +85,15 @@ def test_json_of_ordinary_depth_is_still_read(community, ticket, api_client):
     body = '{"action": "accept", "note": "", "extra": ' + '{"a": ' * 20 + "1" + "}" * 20 + "}"
     response = _post_raw(api_client, f"/api/v1/tickets/{ticket.pk}/transitions/", body)
     assert response.status_code == 200, response.json()
+
+
+# --- Numbers that only look like numbers ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "name"), [("/tickets/", "before"),
+                                            ("/committees/", "community")])
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999999999999", "-1"])
+def test_a_page_ignores_a_number_it_cannot_use(login, community, ticket, path, name, value):
+    # '²'.isdigit() is true but int('²') fails: that answered 500.
+    response = login(community.center_staff).get(path, {name: value})
+    assert response.status_code == 200
