@@ -1,6 +1,6 @@
 """Shared API building blocks."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -105,8 +105,9 @@ class ScopedChoicesMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        submitted = getattr(self, "initial_data", None) or {}
-        if request is None:
+        submitted = getattr(self, "initial_data", None)
+        # A body that is not an object (`true`, a list) is refused by validation (400) later.
+        if request is None or not isinstance(submitted, Mapping):
             return
         for name in self.scopes.keys() & self.fields.keys() & set(submitted):
             field = self.fields[name]

@@ -41,7 +41,7 @@ class TicketSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True,
-                                            default=None)
+                                            allow_null=True)
     assignee_name = serializers.SerializerMethodField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -183,7 +183,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             user=request.user, pk=ticket.pk)).data)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole timeline
     def events(self, request, pk=None):
         ticket = self.get_object()  # the parent is checked before any child is read
         return Response(EventSerializer(selectors.events_for(ticket=ticket), many=True).data)

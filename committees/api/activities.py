@@ -30,14 +30,15 @@ class ActivitySerializer(ScopedChoicesMixin, serializers.ModelSerializer):
     committee = serializers.PrimaryKeyRelatedField(queryset=Committee.objects.none(),
                                                    required=False, allow_null=True)
     committee_name = serializers.CharField(source="committee.name", read_only=True,
-                                           default=None)
+                                           allow_null=True)
     partner = serializers.PrimaryKeyRelatedField(queryset=PartnerUnit.objects.none(),
                                                  required=False, allow_null=True)
-    partner_name = serializers.CharField(source="partner.name", read_only=True, default=None)
+    partner_name = serializers.CharField(source="partner.name", read_only=True,
+                                         allow_null=True)
     team = serializers.PrimaryKeyRelatedField(
         queryset=VolunteerTeam.objects.none(), required=False,
         allow_null=True)
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True)
     photo_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -230,7 +230,7 @@ class DecisionTicketSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, allow_null=True)
     ticket = DecisionTicketSerializer(read_only=True, allow_null=True)
 
     class Meta:

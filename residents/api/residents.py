@@ -14,6 +14,7 @@ from grids.models import GridNode
 from .. import idnumbers, selectors, services
 from ..models import (
     Building,
+    ConcernLevel,
     Household,
     Relation,
     ResidenceType,
@@ -37,6 +38,9 @@ class ResidentSerializer(serializers.ModelSerializer):
     elderly = serializers.BooleanField(read_only=True)
     child = serializers.BooleanField(read_only=True)
     concern_reason = serializers.SerializerMethodField()
+    # Blank for a resident who is not of concern (a read-only model field would drop that).
+    concern_level = serializers.ChoiceField(choices=ConcernLevel.choices, allow_blank=True,
+                                            read_only=True)
     home = serializers.SerializerMethodField()
 
     class Meta:
