@@ -5,7 +5,6 @@ from collections.abc import Callable
 from django.core.exceptions import BadRequest
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from rest_framework.exceptions import NotFound
 
 NUL = "\x00"
 
@@ -33,16 +32,13 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        api = request.path_info.startswith("/api/")
         if NUL in request.path_info:
-            if api:
-                return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
-            raise Http404
+            raise Http404  # JSON under /api/ (gridportal.views.page_not_found)
         names = sorted({name for name, values in request.GET.lists()
                         if NUL in name or any(NUL in value for value in values)})
         if names:
             message = str(ProhibitNullCharactersValidator.message)
-            if api:
+            if request.path_info.startswith("/api/"):
                 return JsonResponse({name.replace(NUL, ""): [message] for name in names},
                                     status=400)
             raise BadRequest(message)

@@ -97,3 +97,21 @@ def test_a_page_ignores_a_number_it_cannot_use(login, community, ticket, path, n
     # '²'.isdigit() is true but int('²') fails: that answered 500.
     response = login(community.center_staff).get(path, {name: value})
     assert response.status_code == 200
+
+
+# --- An API address that leads nowhere -----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets/1.5/", "/api/v1/no-such-thing/",
+                                  "/api/v1/tickets/1/transitions/extra/"])
+def test_an_api_address_that_leads_nowhere_is_a_json_404(community, api_client, path):
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
+
+
+def test_a_page_address_that_leads_nowhere_is_the_404_page(login, community):
+    response = login(community.worker_a).get("/no-such-page/")
+    assert response.status_code == 404 and "text/html" in response["Content-Type"]
