@@ -273,7 +273,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "gridportal.api.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gridportal.schema.AutoSchema",  # documents the error answers too
     "DEFAULT_THROTTLE_RATES": {
         "login": "20/min",
         # The public self-report page and API, per client address and per reporter's phone.

@@ -2,7 +2,7 @@
 /tickets/{id}/events/. Scoped like the pages; transitions go through the one service."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from gridportal.api import service_errors
+from gridportal.schema import ErrorDetailSerializer
 from grids.models import GridNode
 from grids.people import person_name
 from grids.selectors import visible_nodes
@@ -164,7 +165,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                                                **payload.validated_data))
         return Response(self.get_serializer(ticket).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransitionSerializer, responses={200: TicketSerializer})
+    @extend_schema(request=TransitionSerializer, responses={
+        200: TicketSerializer,
+        409: OpenApiResponse(ErrorDetailSerializer,
+                             description="Someone else changed the ticket first.")})
     @action(detail=True, methods=["post"])
     def transitions(self, request, pk=None):
         ticket = self.get_object()

@@ -14,7 +14,12 @@ Mounted by gridportal/urls.py with `path("api/v1/", include(public_api.urlpatter
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -22,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridportal.api import service_errors
+from gridportal.schema import ErrorDetailSerializer
 
 from . import selectors, services
 from .forms_public import (
@@ -130,8 +136,11 @@ class PublicTicketCreateView(_PublicView):
     """Counted against the rate limits after validation, and only when the report is new: a
     retry writes nothing."""
 
-    @extend_schema(request=PublicReportSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={201: ReceiptSerializer, 200: ReceiptSerializer})
+    @extend_schema(request=PublicReportSerializer, parameters=[IDEMPOTENCY_HEADER], responses={
+        201: ReceiptSerializer, 200: ReceiptSerializer,
+        422: OpenApiResponse(ErrorDetailSerializer,
+                             description="The key was used before with another report."),
+        429: OpenApiResponse(ErrorDetailSerializer, description="Too many reports.")})
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not IDEMPOTENCY_KEY.match(key):
@@ -173,10 +182,12 @@ class PublicTicketLookupView(_PublicView):
     def throttled(self, request, wait):
         raise Throttled(wait=wait, detail=str(LOOKUP_THROTTLED))
 
-    @extend_schema(request=LookupSerializer, responses=inline_serializer(
-        "PublicLookupResult", {"reference": serializers.CharField(),
-                               "tracking_url": serializers.URLField(),
-                               "token": serializers.CharField()}))
+    @extend_schema(request=LookupSerializer, responses={
+        200: inline_serializer("PublicLookupResult", {"reference": serializers.CharField(),
+                                                      "tracking_url": serializers.URLField(),
+                                                      "token": serializers.CharField()}),
+        404: OpenApiResponse(ErrorDetailSerializer,
+                             description="No report with that code from that phone.")})
     def post(self, request):
         payload = LookupSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
