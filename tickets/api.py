@@ -18,7 +18,16 @@ from residents import selectors as registry
 from residents.models import Building, Dwelling
 
 from . import selectors, services
-from .models import Category, Channel, Department, Status, Ticket, TicketEvent, Whistle
+from .models import (
+    Category,
+    Channel,
+    Department,
+    Satisfaction,
+    Status,
+    Ticket,
+    TicketEvent,
+    Whistle,
+)
 from .workflow import TRANSITIONS
 
 User = get_user_model()
@@ -45,6 +54,9 @@ class TicketSerializer(serializers.ModelSerializer):
                                             allow_null=True)
     assignee_name = serializers.SerializerMethodField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Blank until the resident has evaluated (a read-only model field would drop that).
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True,
+                                           read_only=True)
 
     class Meta:
         model = Ticket

@@ -45,16 +45,23 @@ def test_the_name_of_an_optional_relation_is_nullable_in_the_schema(schema, comp
     assert schema["components"]["schemas"][component]["properties"][field]["nullable"] is True
 
 
-def test_a_resident_without_concern_has_a_blank_concern_level_the_schema_allows(
-        world, staff_api, schema):
-    body = staff_api.get(f"/api/v1/residents/{world.registry.head_a.pk}/").json()
-    assert body["concern_level"] == ""
-    level = schema["components"]["schemas"]["Resident"]["properties"]["concern_level"]
-    allowed = [value for option in level.get("oneOf", [level])
-               for value in schema["components"]["schemas"][
-                   option["$ref"].rsplit("/", 1)[1]]["enum"]] if "oneOf" in level else \
-        level["enum"]
-    assert "" in allowed
+def _enum(schema: dict, prop: dict) -> list:
+    """The values a property's schema allows, through drf-spectacular's oneOf of enums."""
+    options = prop.get("oneOf", [prop])
+    components = schema["components"]["schemas"]
+    return [value for option in options for value in
+            (components[option["$ref"].rsplit("/", 1)[1]] if "$ref" in option else option)
+            .get("enum", [])]
+
+
+@pytest.mark.parametrize(("path", "component", "field"), [
+    ("/api/v1/residents/{head_a}/", "Resident", "concern_level"),
+    ("/api/v1/tickets/{ticket}/", "Ticket", "satisfaction")])
+def test_a_blank_choice_is_answered_and_allowed_by_the_schema(world, staff_api, schema, path,
+                                                              component, field):
+    url = path.format(head_a=world.registry.head_a.pk, ticket=world.ticket.pk)
+    assert staff_api.get(url).json()[field] == ""
+    assert "" in _enum(schema, schema["components"]["schemas"][component]["properties"][field])
 
 
 def test_the_events_of_a_ticket_are_one_list_as_the_schema_says(world, staff_api, schema):
