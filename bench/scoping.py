@@ -81,7 +81,8 @@ def measure(total_nodes: int) -> dict[str, float]:
         Assignment.objects.create(user=user, node=node, role=Role.HEAD)
         results[f"{label}: visible_nodes"] = time_it(lambda u=user: list(visible_nodes(u)))
         results[f"{label}: scope assignments"] = time_it(
-            lambda u=user: list(scope_queryset(Assignment.objects.all(), user=u)))
+            lambda u=user: list(scope_queryset(Assignment.objects.all(), user=u,
+                                               capability="grids.read_tree")))
     results["_nodes"] = GridNode.objects.count()
     worker = User.objects.get(username="worker")
     with connection.cursor() as cursor:

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from gridportal.forms import YearField
 from grids.models import GridNode, ServicePoint
 from residents.forms import BootstrapForm, MultipleImageField
 from residents.models import Resident
@@ -181,8 +182,8 @@ class MatchForm(BootstrapForm):
 
 
 class ActivityFilterForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100,
-                              widget=forms.NumberInput(attrs={"class": "form-control"}))
+    year = YearField(label=_("Year"), required=False,
+                     widget=forms.NumberInput(attrs={"class": "form-control"}))
     theme = forms.ChoiceField(label=_("Theme"), required=False,
                               choices=[("", _("All"))] + list(Theme.choices),
                               widget=forms.Select(attrs={"class": "form-select"}))

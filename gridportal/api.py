@@ -1,19 +1,21 @@
 """Shared API building blocks."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 
 from . import permissions
+from .forms import FIRST_YEAR, LAST_YEAR, YearField
 
 T = TypeVar("T")
 
@@ -53,6 +55,56 @@ class ScopedIdFilter(filters.ModelChoiceFilter):
     as for a missing one."""
 
 
+@extend_schema_field({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR})
+class YearFilter(filters.NumberFilter):
+    """Objects of one calendar year of a date field; a year out of range is a 400 naming it."""
+
+    field_class = YearField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "year")
+        super().__init__(*args, **kwargs)
+
+
+def nesting_exceeds(data: object, limit: int) -> bool:
+    """Whether parsed JSON nests lists and objects more than `limit` deep (walked without
+    recursion, so no input can exhaust the stack here)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = (value.values() if isinstance(value, dict)
+                    else value if isinstance(value, list) else None)
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser (the default for every API view), with a bound on nesting.
+
+    Python's json module raises RecursionError, not ValueError, on a document nested about a
+    thousand deep; DRF's parser lets it through and the request answered 500. Here it is a
+    ParseError (400), and so is anything nested deeper than MAX_DEPTH, which no request of
+    this API needs and which serializers and services would otherwise walk recursively.
+    """
+
+    MAX_DEPTH = 32
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            too_deep = nesting_exceeds(data, self.MAX_DEPTH)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise ParseError(_("JSON parse error: nested more than %(depth)s levels deep.")
+                             % {"depth": self.MAX_DEPTH})
+        return data
+
+
 def service_errors(call: Callable[[], T]) -> T:
     """Run a service: its ValidationError becomes a 400 with field messages, PermissionDenied a
     403."""
@@ -78,8 +130,9 @@ class ScopedChoicesMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        submitted = getattr(self, "initial_data", None) or {}
-        if request is None:
+        submitted = getattr(self, "initial_data", None)
+        # A body that is not an object (`true`, a list) is refused by validation (400) later.
+        if request is None or not isinstance(submitted, Mapping):
             return
         for name in self.scopes.keys() & self.fields.keys() & set(submitted):
             field = self.fields[name]

@@ -5,8 +5,25 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 T = TypeVar("T")
+
+# The years a page or an API filter accepts. Beyond 1..9999 Python's dates fail (a year lookup
+# raised ValueError, a 500); the narrower range says what a person can mean.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def validate_year(value: int) -> None:
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise ValidationError(_("Enter a year from %(first)s to %(last)s."), code="year",
+                              params={"first": FIRST_YEAR, "last": LAST_YEAR})
+
+
+class YearField(forms.IntegerField):
+    """A calendar year between FIRST_YEAR and LAST_YEAR; any other number is a field error."""
+
+    default_validators = [validate_year]
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

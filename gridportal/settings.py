@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "gridportal.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "gridportal.urls"
@@ -269,9 +270,15 @@ REST_FRAMEWORK = {
         if DEBUG
         else ["rest_framework.renderers.JSONRenderer"]
     ),
+    # DRF's parsers, with JSON read by gridportal.api.JSONParser (bounded nesting: a 400).
+    "DEFAULT_PARSER_CLASSES": [
+        "gridportal.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "gridportal.api.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gridportal.schema.AutoSchema",  # documents the error answers too
     "DEFAULT_THROTTLE_RATES": {
         "login": "20/min",
         # The public self-report page and API, per client address and per reporter's phone.

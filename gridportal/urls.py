@@ -50,8 +50,11 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("tickets/", include("tickets.urls")),
     path("committees/", include("committees.urls")),
-    path("", include((committee_public_urlpatterns, "committees"), namespace="board")),
-    path("", include((public_urlpatterns, "tickets"), namespace="public")),
+    # The public pages are applications of their own ("board", "public"), not second instances
+    # of "committees" and "tickets": {% url 'tickets:inbox' %} in base.html would otherwise
+    # resolve in the public instance (the current one on those pages) and fail.
+    path("", include((committee_public_urlpatterns, "board"))),
+    path("", include((public_urlpatterns, "public"))),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -66,6 +69,8 @@ urlpatterns = [
          name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
+
+handler404 = views.page_not_found
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME

@@ -1,4 +1,3 @@
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -138,7 +137,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
-        assignment = get_object_or_404(self.get_queryset(), pk=pk)
+        assignment = selectors.assignment_get_for(user=request.user, pk=pk)
         payload = AssignmentEndSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         assignment = service_errors(lambda: services.assignment_end(

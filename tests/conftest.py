@@ -215,3 +215,11 @@ def redis_app():
     app.close()
     portal_app.set_current()
     portal_app.set_default()
+
+
+@pytest.fixture
+def world(community, registry):
+    """One object of every kind a page or an API operation names (tests/world.py)."""
+    from tests.world import World
+
+    return World(community, registry)

@@ -2,7 +2,7 @@
 /tickets/{id}/events/. Scoped like the pages; transitions go through the one service."""
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from gridportal.api import service_errors
+from gridportal.schema import ErrorDetailSerializer
 from grids.models import GridNode
 from grids.people import person_name
 from grids.selectors import visible_nodes
@@ -17,7 +18,16 @@ from residents import selectors as registry
 from residents.models import Building, Dwelling
 
 from . import selectors, services
-from .models import Category, Channel, Department, Status, Ticket, TicketEvent, Whistle
+from .models import (
+    Category,
+    Channel,
+    Department,
+    Satisfaction,
+    Status,
+    Ticket,
+    TicketEvent,
+    Whistle,
+)
 from .workflow import TRANSITIONS
 
 User = get_user_model()
@@ -44,9 +54,12 @@ class TicketSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True,
-                                            default=None)
+                                            allow_null=True)
     assignee_name = serializers.SerializerMethodField()
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Blank until the resident has evaluated (a read-only model field would drop that).
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True,
+                                           read_only=True)
 
     class Meta:
         model = Ticket
@@ -188,7 +201,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(self.get_serializer(selectors.ticket_get_for(
             user=request.user, pk=ticket.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransitionSerializer, responses={200: TicketSerializer})
+    @extend_schema(request=TransitionSerializer, responses={
+        200: TicketSerializer,
+        409: OpenApiResponse(ErrorDetailSerializer,
+                             description="Someone else changed the ticket first.")})
     @action(detail=True, methods=["post"])
     def transitions(self, request, pk=None):
         ticket = self.get_object()
@@ -207,7 +223,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             user=request.user, pk=ticket.pk)).data)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole timeline
     def events(self, request, pk=None):
         ticket = self.get_object()  # the parent is checked before any child is read
         return Response(EventSerializer(selectors.events_for(ticket=ticket), many=True).data)

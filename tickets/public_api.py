@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridportal.api import service_errors
+from gridportal.schema import ErrorDetailSerializer
 
 from . import selectors
 from .forms_public import (
@@ -205,10 +206,12 @@ class PublicTicketLookupView(_PublicView):
     def throttled(self, request, wait):
         raise Throttled(wait=wait, detail=str(LOOKUP_THROTTLED))
 
-    @extend_schema(request=LookupSerializer, responses=inline_serializer(
-        "PublicLookupResult", {"reference": serializers.CharField(),
-                               "tracking_url": serializers.URLField(),
-                               "token": serializers.CharField()}))
+    @extend_schema(request=LookupSerializer, responses={
+        200: inline_serializer("PublicLookupResult", {"reference": serializers.CharField(),
+                                                      "tracking_url": serializers.URLField(),
+                                                      "token": serializers.CharField()}),
+        404: OpenApiResponse(ErrorDetailSerializer,
+                             description="No report with that code from that phone.")})
     def post(self, request):
         payload = LookupSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from gridportal.api import service_errors
+from gridportal.api import YearFilter, service_errors
 from grids.models import GridNode
 
 from .. import selectors, services
@@ -30,14 +30,15 @@ class ActivitySerializer(ScopedChoicesMixin, serializers.ModelSerializer):
     committee = serializers.PrimaryKeyRelatedField(queryset=Committee.objects.none(),
                                                    required=False, allow_null=True)
     committee_name = serializers.CharField(source="committee.name", read_only=True,
-                                           default=None)
+                                           allow_null=True)
     partner = serializers.PrimaryKeyRelatedField(queryset=PartnerUnit.objects.none(),
                                                  required=False, allow_null=True)
-    partner_name = serializers.CharField(source="partner.name", read_only=True, default=None)
+    partner_name = serializers.CharField(source="partner.name", read_only=True,
+                                         allow_null=True)
     team = serializers.PrimaryKeyRelatedField(
         queryset=VolunteerTeam.objects.none(), required=False,
         allow_null=True)
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True)
     photo_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -70,7 +71,7 @@ class ActivityTotalsSerializer(serializers.Serializer):
 class ActivityFilter(filters.FilterSet):
     community = community_filter()
     theme = filters.ChoiceFilter(choices=Theme.choices)
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = YearFilter(field_name="held_on")
 
     class Meta:
         model = Activity

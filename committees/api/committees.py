@@ -11,7 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from gridportal.api import ScopedIdFilter, service_errors
+from gridportal.api import ScopedIdFilter, YearFilter, service_errors
 from grids.models import GridNode
 from residents.models import Resident
 from tickets.models import Ticket
@@ -99,6 +99,9 @@ class MemberAddSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
         model = Member
         fields = ["user", "resident", "contact_name", "contact_phone", "position",
                   "organisation_kind", "organisation", "starts_on", "ends_on"]
+        # The model's default would let a missing position through to the service, which
+        # takes it as a required argument: the caller names the position.
+        extra_kwargs = {"position": {"required": True}}
         validators: list = []
 
 
@@ -229,7 +232,7 @@ class DecisionTicketSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    owner_name = serializers.CharField(source="owner.name", read_only=True, default=None)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, allow_null=True)
     ticket = DecisionTicketSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -323,7 +326,7 @@ class MeetingFilter(filters.FilterSet):
         queryset=lambda request: selectors.committee_list_for(user=request.user, active=None))
     kind = filters.ChoiceFilter(choices=MeetingKind.choices)
     status = filters.ChoiceFilter(choices=MeetingStatus.choices)
-    year = filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = YearFilter(field_name="held_on")
 
     class Meta:
         model = Meeting

@@ -133,7 +133,7 @@ class ServiceItemSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
         queryset=ServicePoint.objects.none(), required=False,
         allow_null=True)
     service_point_name = serializers.CharField(source="service_point.name", read_only=True,
-                                               default=None)
+                                               allow_null=True)
 
     class Meta:
         model = ServiceItem

@@ -32,8 +32,11 @@ def is_overdue(committee: Committee, next_due, today) -> bool:
 def committee_list(request: HttpRequest, form: CommitteeForm | None = None) -> HttpResponse:
     communities, _current = pick_community(request)
     community = request.GET.get("community")
-    committees = list(selectors.committee_list_for(
-        user=request.user, community=int(community) if (community or "").isdigit() else None)
+    # Only one of the user's communities narrows the list (any other value lists nothing): the
+    # value never reaches the database, where '²' or a 20-digit number failed (500).
+    chosen = next((c.pk for c in communities if str(c.pk) == community), None)
+    committees = [] if community and chosen is None else list(selectors.committee_list_for(
+        user=request.user, community=chosen)
         .order_by("community__tree_id", "community__lft", "kind", "name"))
     open_counts = selectors.open_decision_counts(committees=[c.pk for c in committees])
     today = timezone.localdate()

@@ -14,6 +14,7 @@ from grids.models import GridNode
 from .. import idnumbers, selectors, services
 from ..models import (
     Building,
+    ConcernLevel,
     Household,
     Relation,
     ResidenceType,
@@ -51,6 +52,9 @@ class ResidentSerializer(serializers.ModelSerializer):
     elderly = serializers.BooleanField(read_only=True, allow_null=True)
     child = serializers.BooleanField(read_only=True, allow_null=True)
     concern_reason = serializers.CharField(read_only=True, allow_null=True)
+    # Blank for a resident who is not of concern (a read-only model field would drop that).
+    concern_level = serializers.ChoiceField(choices=ConcernLevel.choices, allow_blank=True,
+                                            allow_null=True, read_only=True)
     home = serializers.SerializerMethodField()
 
     class Meta:

@@ -134,6 +134,16 @@ def test_a_member_is_chosen_among_the_communitys_people_and_no_other_name_is_ech
     assert response.status_code == 201
 
 
+def test_a_member_without_a_position_is_a_400_naming_the_field(community, committee,
+                                                               api_client):
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.post(f"/api/v1/committees/{committee.pk}/members/",
+                               {"contact_name": "赵警官", "starts_on": "2026-01-01"},
+                               format="json")
+    assert response.status_code == 400 and "position" in response.json()
+    assert not committee.members.exists()
+
+
 def test_adding_a_member_to_the_neighbours_committee_is_not_found(
         community, other_committee, api_client):
     api_client.force_authenticate(community.center_staff)
@@ -477,6 +487,21 @@ def test_activity_totals_by_year_and_theme_for_the_callers_communities(
     assert this_year["by_year"] == [{"year": 2026, "activities": 2, "participants": 80}]
     listed = api_client.get("/api/v1/activities/", {"theme": "anti_fraud"}).json()["results"]
     assert [row["photo_count"] for row in listed] == [0, 3]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/meetings/", "/api/v1/activities/",
+                                  "/api/v1/activities/totals/"])
+@pytest.mark.parametrize("year", ["0", "10000", "-5", "99999999999999999999", "1e3"])
+def test_a_year_out_of_range_is_a_400_naming_the_field(community, committee, api_client,
+                                                       path, year):
+    MeetingFactory(committee=committee)
+    ActivityFactory(community=community.community, committee=committee)
+    api_client.force_authenticate(community.center_staff)
+    response = api_client.get(path, {"year": year}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert "year" in response.json()
+    if year != "1e3":
+        assert response.json()["year"] == ["请填写2000至2100年之间的年份。"]
 
 
 def test_the_schema_describes_the_committee_endpoints(community, api_client):

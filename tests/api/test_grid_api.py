@@ -129,6 +129,13 @@ def test_ending_an_assignment_keeps_it_on_record(community, api_client):
     assert api_client.get("/api/v1/grid-nodes/").status_code == 403  # no role anywhere now
 
 
+@pytest.mark.parametrize("bad_id", ["abc", "1.5", "99999999999999999999"])
+def test_ending_an_assignment_by_a_malformed_id_is_not_found(community, api_client, bad_id):
+    api_client.force_authenticate(community.admin)
+    response = api_client.post(f"/api/v1/assignments/{bad_id}/end/", {"ends_on": "2024-12-31"})
+    assert response.status_code == 404
+
+
 def test_current_filter(community, api_client):
     Assignment.objects.create(user=community.worker_a, node=community.g5b, role=Role.VOLUNTEER,
                               starts_on="2020-01-01", ends_on="2020-12-31")

@@ -351,6 +351,18 @@ def test_staff_record_an_activity_with_photos(community, committee, login):
     assert "反诈宣传进小区" in listing and "45" in listing
 
 
+@pytest.mark.parametrize("year", ["0", "10000", "-5", "99999999999999999999"])
+def test_a_year_out_of_range_on_the_activity_list_is_a_form_error_in_chinese(
+        community, login, year):
+    ActivityFactory(community=community.community, title="反诈宣传进小区")
+    response = login(community.center_staff).get(
+        reverse("committees:activity_list"), {"community": community.community.pk, "year": year})
+    assert response.status_code == 200
+    assert response.context["filters"].errors["year"] == ["请填写2000至2100年之间的年份。"]
+    assert "请填写2000至2100年之间的年份。" in response.content.decode()
+    assert "反诈宣传进小区" in response.content.decode()
+
+
 def test_an_activity_without_organiser_is_refused(community, login):
     client = english(login(community.center_staff))
     response = client.post(reverse("committees:activity_create"), {
@@ -381,6 +393,15 @@ def test_the_public_board_shows_no_personal_data(community, registry, client):
     for secret in ("李建华", "13800001111", "枫丹白鹭1栋501", "501", "李小明", "王芳",
                    "13900002222", "53010220150601", "陈经理", "0871-65551234", "北京路88号"):
         assert secret not in body, secret
+
+
+def test_a_logged_in_grid_worker_opens_the_public_board_with_the_portal_menu(
+        community, login):
+    response = login(community.worker_a).get(reverse("board:board", args=["SJC"]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for name in ("committees:list", "committees:activity_list", "tickets:inbox"):
+        assert f'href="{reverse(name)}"' in body, name
 
 
 def test_the_public_board_of_an_unknown_community_is_404(client, community):

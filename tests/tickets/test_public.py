@@ -125,6 +125,22 @@ def test_the_success_page_shows_the_short_code_and_asks_to_keep_it(client, commu
     assert zh("Thank you. Your report has been received.") in text(page)
 
 
+def test_staff_logged_in_file_a_report_for_a_resident_and_open_its_tracking_link(
+        client, community, lights):
+    client.force_login(community.center_staff)
+
+    response = submit(client, community, lights)
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert client.get(reverse("public:lookup")).status_code == 200
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and ticket.short_code in text(page)
+    # The portal's own menu still leads to the staff pages from a public page.
+    for name in ("tickets:queue", "tickets:my_tasks", "tickets:inbox"):
+        assert f'href="{reverse(name)}"' in text(page), name
+
+
 def test_the_form_offers_active_places_grouped_by_community(client, community, lights):
     community.g5b.active = False
     community.g5b.save(update_fields=["active"])
