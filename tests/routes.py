@@ -64,6 +64,7 @@ FILL: dict[str, Callable[[Any], dict]] = {
     "residents:visit_create": lambda w: {"pk": w.registry.household_a.pk},
     "residents:membership_leave": _pk("membership"),
     "residents:visit_photo": lambda w: {"visit_pk": w.visit.pk, "photo_pk": w.visit_photo.pk},
+    "residents:transfer_decide": _pk("transfer"),
     # tickets
     "tickets:detail": _pk("ticket"),
     "tickets:act": _pk("ticket"),
@@ -95,6 +96,9 @@ FILL: dict[str, Callable[[Any], dict]] = {
     "committees:activity_photo": lambda w: {"pk": w.activity.pk,
                                             "photo_pk": w.activity_photo.pk},
     "committees:team": _pk("team"),
+    "committees:board_approve": _pk("need"),
+    "committees:board_keep_off": _pk("need"),
+    "committees:board_withdraw": _pk("need"),
     "committees:volunteer_add": _pk("team"),
     "committees:hours_add": _pk("team"),
     # public pages

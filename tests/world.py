@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from committees import services as committee_services
 from committees.models import ActivityPhoto, Member, Position, Volunteer
 from residents import services as registry_services
-from residents.models import Membership, VisitPhoto, VisitPurpose
+from residents.models import Membership, TransferRequest, VisitPhoto, VisitPurpose
 from tests.committees.factories import (
     ActivityFactory,
     CommitteeFactory,
@@ -54,6 +54,10 @@ class World:
             actor=worker, household=registry.household_a, purpose=VisitPurpose.ROUTINE,
             notes="老人身体好", visited_on=dt.date(2026, 3, 1))
         self.visit_photo = VisitPhoto.objects.create(visit=self.visit, image=png("visit.png"))
+        # A grid asked to register the tenant of G5B into G5A's household: a transfer request.
+        self.transfer = TransferRequest.objects.create(
+            resident=registry.tenant_b, to_node=community.g5a,
+            to_household=registry.household_a, name_given="王芳", requested_by=worker)
 
         # Tickets: one in each of G5A and G5B, one accepted with a photo, one micro-wish need.
         self.ticket = make_ticket(node=community.g5a, title="楼道灯不亮", reporter_name="张秀兰",
