@@ -82,8 +82,8 @@ def test_the_events_of_a_ticket_are_one_list_as_the_schema_says(world, staff_api
     ("/api/v1/auth/token/", "post", {"200", "400", "429"})])
 def test_each_operation_documents_its_error_answers(schema, path, method, codes):
     responses = schema["paths"][path][method]["responses"]
-    assert set(responses) == codes
-    for code in codes - {"200", "201"}:
+    assert codes <= set(responses)
+    for code in set(responses) - {"200", "201"}:
         ref = responses[code]["content"]["application/json"]["schema"]["$ref"]
         assert ref.rsplit("/", 1)[1] in {"ErrorDetail", "ValidationError"}
 
