@@ -83,7 +83,7 @@ def test_the_events_of_a_ticket_are_one_list_as_the_schema_says(world, staff_api
 def test_each_operation_documents_its_error_answers(schema, path, method, codes):
     responses = schema["paths"][path][method]["responses"]
     assert codes <= set(responses)
-    for code in set(responses) - {"200", "201"}:
+    for code in codes & {"400", "403", "404"}:  # the ones every view gets (gridportal.schema)
         ref = responses[code]["content"]["application/json"]["schema"]["$ref"]
         assert ref.rsplit("/", 1)[1] in {"ErrorDetail", "ValidationError"}
 
