@@ -56,6 +56,7 @@ from .views.public import public_view
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    pattern=IDEMPOTENCY_KEY.pattern,
     description="16 to 56 letters, digits, '-' or '_', new for every report. A retry with the "
                 "same key and body returns the first ticket.")
 

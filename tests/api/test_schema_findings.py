@@ -71,3 +71,24 @@ def test_the_events_of_a_ticket_are_one_list_as_the_schema_says(world, staff_api
     content = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert content["type"] == "array"
     assert not [p for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+@pytest.mark.parametrize(("path", "method", "codes"), [
+    ("/api/v1/tickets/{id}/transitions/", "post", {"200", "400", "403", "404", "409"}),
+    ("/api/v1/tickets/", "get", {"200", "400", "403", "404"}),
+    ("/api/v1/grid-nodes/{id}/", "get", {"200", "403", "404"}),
+    ("/api/v1/public/tickets/", "post", {"200", "201", "400", "422", "429"}),
+    ("/api/v1/public/tickets/{token}/", "get", {"200", "404"}),
+    ("/api/v1/auth/token/", "post", {"200", "400", "429"})])
+def test_each_operation_documents_its_error_answers(schema, path, method, codes):
+    responses = schema["paths"][path][method]["responses"]
+    assert codes <= set(responses)
+    for code in codes & {"400", "403", "404"}:  # the ones every view gets (gridportal.schema)
+        ref = responses[code]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.rsplit("/", 1)[1] in {"ErrorDetail", "ValidationError"}
+
+
+def test_the_idempotency_key_header_documents_its_pattern(schema):
+    [header] = [p for p in schema["paths"]["/api/v1/public/tickets/"]["post"]["parameters"]
+                if p["in"] == "header"]
+    assert header["schema"]["pattern"] == "^[A-Za-z0-9_-]{16,56}$"
