@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_ARGS ?= -n auto
 # Services and selectors are type-checked (mypy with django-stubs).
 TYPED  := $(wildcard */services.py */selectors.py */services/*.py */selectors/*.py)
 

@@ -39,7 +39,7 @@ class HoldsCapability(BasePermission):
     def has_permission(self, request, view) -> bool:
         code = capability_of(view, request.method)
         if code is None:
-            return bool(request.user and request.user.is_superuser)
+            return permissions.is_admin(request.user)
         return bool(request.user and permissions.has(request.user, code))
 
 

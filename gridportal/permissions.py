@@ -37,6 +37,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, Model, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import permission_denied
 
 from grids.models import Assignment, Role
 
@@ -158,7 +159,9 @@ CAPABILITIES: dict[str, Capability] = {cap.code: cap for cap in (
     # --- Tickets ---------------------------------------------------------------------------
     Capability("tickets.read", TICKETS, _("See tickets and their timelines"),
                {**_all(S, (H, WK, PI, PO, CS, DP)), V: R, P: R, L: W}),
-    Capability("tickets.see_reporter_contact", TICKETS, _("See the reporter's phone number"),
+    Capability("tickets.see_reporter_contact", TICKETS,
+               _("See the reporter's phone number (given with the report, or the reporting "
+                 "resident's)"),
                {**_all(S, (H, WK, PO, CS, DP)), L: W}),
     Capability("tickets.create", TICKETS, _("Enter a ticket or report a problem on patrol"),
                _all(S, TREE_ROLES)),
@@ -197,6 +200,7 @@ class Holding:
     tree_id: int
     lft: int
     rght: int
+    kind: str
 
 
 def is_admin(user) -> bool:
@@ -244,7 +248,8 @@ def holdings(user) -> list[Holding]:
 
     def load() -> list[Holding]:
         rows = (Assignment.objects.current().filter(user_id=user.pk, node__active=True)
-                .values_list("role", "node_id", "node__tree_id", "node__lft", "node__rght"))
+                .values_list("role", "node_id", "node__tree_id", "node__lft", "node__rght",
+                             "node__kind"))
         return [Holding(*row) for row in rows]
 
     return _cached("holdings", user, load)
@@ -270,6 +275,19 @@ def _model_perm_missing(user, capability: Capability) -> bool:
     return bool(capability.model_perm) and not user.has_perm(capability.model_perm)
 
 
+def _granted_by(capability: Capability, holding: Holding) -> bool:
+    """Whether this assignment grants the capability somewhere: a MANAGED grant only from a
+    community or above (a grid head keeps no community's records)."""
+    scope = capability.grants.get(holding.role)
+    if scope is None or scope in (Scope.DEPARTMENT, Scope.SUMMONED):
+        return False
+    return scope != Scope.MANAGED or holding.kind in ("street", "community")
+
+
+def _liaison_grant(capability: Capability) -> bool:
+    return capability.grants.get(Role.DEPARTMENT_LIAISON) in (Scope.DEPARTMENT, Scope.SUMMONED)
+
+
 def holds(user, code: str) -> bool:
     """Whether the user holds the capability anywhere (may open the page or the list)."""
     if is_admin(user):
@@ -279,14 +297,9 @@ def holds(user, code: str) -> bool:
     capability = CAPABILITIES[code]
     if _model_perm_missing(user, capability):
         return False
-    tree_roles = {role for role, scope in capability.grants.items()
-                  if scope not in (Scope.DEPARTMENT, Scope.SUMMONED)}
-    if any(holding.role in tree_roles for holding in holdings(user)):
+    if any(_granted_by(capability, holding) for holding in holdings(user)):
         return True
-    if Role.DEPARTMENT_LIAISON in capability.grants and \
-            capability.grants[Role.DEPARTMENT_LIAISON] in (Scope.DEPARTMENT, Scope.SUMMONED):
-        return bool(department_ids(user))
-    return False
+    return _liaison_grant(capability) and bool(department_ids(user))
 
 
 def held(user) -> frozenset[str]:
@@ -295,14 +308,12 @@ def held(user) -> frozenset[str]:
         return frozenset(CAPABILITIES)
     if not _active(user):
         return frozenset()
-    roles = {holding.role for holding in holdings(user)}
+    mine = holdings(user)
     liaison: bool | None = None
     codes = set()
     for code, capability in CAPABILITIES.items():
-        granted = any(role in roles for role, scope in capability.grants.items()
-                      if scope not in (Scope.DEPARTMENT, Scope.SUMMONED))
-        if not granted and capability.grants.get(Role.DEPARTMENT_LIAISON) in (
-                Scope.DEPARTMENT, Scope.SUMMONED):
+        granted = any(_granted_by(capability, holding) for holding in mine)
+        if not granted and _liaison_grant(capability):
             if liaison is None:
                 liaison = bool(department_ids(user))
             granted = liaison
@@ -536,7 +547,10 @@ def requires(code: str) -> Callable:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has(request.user, code):
-                raise PermissionDenied(_("Your role does not give access to this page."))
+                # The 403 page, answered rather than raised: a role knocking on a page it has
+                # no use for is routine, not a fault with a traceback in the log.
+                return permission_denied(
+                    request, PermissionDenied(_("Your role does not give access to this page.")))
             return view(request, *args, **kwargs)
 
         guarded.capability = code  # type: ignore[attr-defined]

@@ -163,10 +163,18 @@ class ServicePointSerializer(serializers.ModelSerializer):
                   "opening_hours", "active"]
 
 
+class ServicePointFilter(filters.FilterSet):
+    node = ScopedIdFilter(queryset=lambda request: selectors.visible_nodes(request.user))
+
+    class Meta:
+        model = ServicePoint
+        fields = ["kind", "active", "node"]
+
+
 class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ServicePointSerializer
     capabilities = {"*": selectors.READ_TREE}
-    filterset_fields = ["kind", "active", "node"]
+    filterset_class = ServicePointFilter
 
     def get_queryset(self):
         return selectors.service_point_list_for(user=self.request.user).prefetch_related(

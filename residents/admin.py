@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from gridportal import permissions
 from grids.admin import ScopedAdminMixin
 
-from . import selectors, services
+from . import crypto, idnumbers, selectors, services
 from .models import (
     Building,
     Dwelling,
@@ -134,8 +134,21 @@ class ResidentAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None and not cleaned.get("id_number"):
+        number = cleaned.get("id_number")
+        if self.instance.pk is None and not number:
             self.add_error("id_number", _("Enter the ID number."))
+        elif number:
+            # Only administrators change residents here (they see the whole registry), so a
+            # duplicate is simply named.
+            try:
+                digest = crypto.lookup_hash(idnumbers.parse(number).value)
+            except ValidationError as error:
+                self.add_error("id_number", error.messages)
+            else:
+                if Resident.objects.filter(id_number_hash=digest).exclude(
+                        pk=self.instance.pk).exists():
+                    self.add_error("id_number", _(
+                        "A resident with this ID number is already registered."))
         return cleaned
 
 
@@ -149,20 +162,45 @@ class ResidentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "id_number_masked", "gender", "birth_date", "residence_type", "node"]
     list_filter = ["residence_type", "gender", "party_member", "concern"]
     search_fields = ["name"]
+    history_list_display = ["name", "residence_type"]
+    # Fields shown to a non-administrator only where they hold the capability at the resident.
+    GUARDED = {"phone": selectors.SEE_PHONE, "id_number_masked": selectors.SEE_ID,
+               "gender": selectors.SEE_ID, "birth_date": selectors.SEE_ID,
+               "party_member": selectors.SEE_TAGS, "dual_report": selectors.SEE_TAGS,
+               "disabled": selectors.SEE_TAGS, "veteran": selectors.SEE_TAGS,
+               "low_income": selectors.SEE_TAGS, "living_alone": selectors.SEE_TAGS,
+               "concern": selectors.SEE_CONCERN, "concern_level": selectors.SEE_CONCERN,
+               "concern_reason": selectors.SEE_CONCERN_REASON, "notes": selectors.WRITE}
+
+    def has_add_permission(self, request):
+        # The registry is kept on its pages, where registering checks numbers without telling
+        # anybody about people outside their area; here, administrators only.
+        return permissions.is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.is_admin(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if permissions.is_admin(request.user):
+            return fields
+        return [name for name in fields if name != "id_number" and (
+            name not in self.GUARDED
+            or (obj is not None and permissions.has(request.user, self.GUARDED[name], obj)))]
     list_select_related = ["node"]
     readonly_fields = ["id_number_masked", "gender", "birth_date"]
     history_list_display = ["name", "phone", "residence_type"]
 
     def get_list_display(self, request):
-        if permissions.has(request.user, selectors.SEE_ID):
+        if permissions.is_admin(request.user):
             return self.list_display
         return ["name", "residence_type", "node"]
 
     def get_list_filter(self, request):
-        allowed = {"party_member": selectors.SEE_TAGS, "concern": selectors.SEE_CONCERN,
-                   "gender": selectors.SEE_ID}
-        return [name for name in self.list_filter
-                if name not in allowed or permissions.has(request.user, allowed[name])]
+        # A filter by a field is an oracle wherever the field is hidden: administrators only.
+        if permissions.is_admin(request.user):
+            return self.list_filter
+        return ["residence_type"]
 
     @method_decorator(sensitive_post_parameters("id_number"))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -252,3 +290,11 @@ class TransferRequestAdmin(ScopedAdminMixin, ReadOnlyAdmin):
                     "decided_at"]
     list_filter = ["status"]
     list_select_related = ["to_node", "requested_by"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # Where the person is registered is for those who may read them there.
+        if obj is not None and not permissions.has(request.user, selectors.READ_NAMES,
+                                                   obj.resident):
+            fields = [name for name in fields if name != "resident"]
+        return fields

@@ -169,8 +169,9 @@ def xlsx_response(rows: Iterable[tuple]) -> FileResponse:
 def export_response(*, user: User, residents: QuerySet[Resident], fmt: str,
                     filters: dict[str, Any] | None = None):
     """The file, after the export is logged (one count query, one insert)."""
-    ExportLog.objects.create(user=user, format=fmt, filters=filters or {},
-                             row_count=residents.count(), full_id_numbers=may_reveal(user))
+    ExportLog.objects.create(
+        user=user, format=fmt, filters=filters or {}, row_count=residents.count(),
+        full_id_numbers=may_reveal(user) and residents.filter(can_reveal=True).exists())
     rows = export_rows(user=user, residents=residents,
                        reason=_("Export (%(format)s)") % {"format": fmt})
     return xlsx_response(rows) if fmt == "xlsx" else csv_response(rows)

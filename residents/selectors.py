@@ -289,6 +289,7 @@ def resident_list_for(
     user: User,
     text: str = "",
     id_number: str = "",
+    id_number_hash: str = "",
     phone: str = "",
     building: Building | None = None,
     node: GridNode | None = None,
@@ -296,16 +297,17 @@ def resident_list_for(
     residence_type: str = "",
 ) -> QuerySet[Resident]:
     """Scoped registry search. `text` matches a name or door; a full ID number is looked up by
-    its keyed hash and a phone number by its beginning (both from a request body, never a URL),
+    its keyed hash (or give the hash) and a phone number by its beginning (both from a request
+    body, never a URL),
     each only among the residents whose number the user may see; a tag likewise."""
     residents = permissions.scope_queryset(Resident.objects.all(), user, READ_NAMES, RESIDENT)
     if id_number:
         try:
-            value = idnumbers.parse(id_number).value
+            id_number_hash = crypto.lookup_hash(idnumbers.parse(id_number).value)
         except Exception:  # noqa: BLE001 - an invalid number simply finds nobody
             return residents.none()
-        residents = _visible(residents.filter(id_number_hash=crypto.lookup_hash(value)), user,
-                             SEE_ID)
+    if id_number_hash:
+        residents = _visible(residents.filter(id_number_hash=id_number_hash), user, SEE_ID)
     if phone:
         residents = _visible(residents.filter(phone__startswith=phone.strip()), user, SEE_PHONE)
     if text:

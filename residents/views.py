@@ -21,7 +21,7 @@ from gridportal.forms import add_service_errors
 from gridportal.permissions import requires
 from grids.selectors import node_get_for, own_nodes, visible_nodes
 
-from . import selectors, services
+from . import crypto, selectors, services
 from .forms import (
     TAG_LABELS,
     HouseholdForm,
@@ -80,8 +80,10 @@ def registry(request: HttpRequest) -> HttpResponse:
             criteria = number_form.criteria()
             try:
                 if criteria.get("id_number"):
-                    criteria["id_number"] = services.id_number_search_check(
-                        actor=request.user, id_number=criteria["id_number"])
+                    # The session keeps the number's keyed hash, never the number itself.
+                    criteria["id_number_hash"] = crypto.lookup_hash(
+                        services.id_number_search_check(actor=request.user,
+                                                        id_number=criteria.pop("id_number")))
             except ValidationError as error:
                 add_service_errors(number_form, error)
             else:
@@ -340,9 +342,11 @@ def household_lookup(request: HttpRequest) -> HttpResponse:
         if parts:
             match |= Q(dwelling__building__name=parts["building"].strip(),
                        dwelling__number=parts["door"])
-        households = (selectors.household_list_for(user=request.user).filter(active=True)
-                      .filter(match).distinct().order_by("dwelling__building__name",
-                                                         "dwelling__number")[:50])
+        households = permissions.annotate_rights(
+            selectors.household_list_for(user=request.user).filter(active=True)
+            .filter(match).distinct(), request.user, selectors.HOUSEHOLD,
+            can_read_names=selectors.READ_NAMES,
+        ).order_by("dwelling__building__name", "dwelling__number")[:50]
     return render(request, "residents/mobile/household_lookup.html",
                   {"form": form, "households": households})
 

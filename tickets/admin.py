@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from gridportal import permissions
 from grids.admin import ScopedAdminMixin
 
 from . import selectors
@@ -66,6 +67,14 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.ticket_list_for(user=request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not permissions.has(request.user, selectors.SEE_REPORTER_CONTACT,
+                                                   obj):
+            hidden = {"reporter_name", "reporter_phone", "resident"}
+            fields = [name for name in fields if name not in hidden]
+        return fields
 
     def has_add_permission(self, request):
         return False

@@ -214,7 +214,7 @@ def ticket_by_code(*, code: str, phone: str) -> Ticket | None:
 
 # A claim outlives any request that could still be writing its report (gunicorn stops a worker
 # after 120 s, the upload is read before the view runs): after a crash it frees the key.
-CLAIM_SECONDS = 60
+CLAIM_SECONDS = 130
 # How long a retry waits for the request that holds its key before it answers "send again".
 WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.05

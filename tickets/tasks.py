@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridportal import permissions
-from grids.models import Assignment, Role
+from grids.models import Assignment
 
 from .inbox import inbox_and_mail
 from .models import (
@@ -64,8 +64,13 @@ def _owner_people(ticket: Ticket) -> set:
     return _people_at(ticket.owner, _working_roles(ticket))
 
 
+def _dispatchers() -> set[str]:
+    """The roles that dispatch tickets below their node (the matrix's `tickets.supervise`)."""
+    return permissions.roles_with("tickets.supervise")
+
+
 def _heads_to_the_root(ticket: Ticket) -> set:
-    return _people_at(ticket.node.get_ancestors(include_self=True), [Role.HEAD, Role.CENTER_STAFF])
+    return _people_at(ticket.node.get_ancestors(include_self=True), _dispatchers())
 
 
 def event_recipients(ticket: Ticket, action: str) -> set:
@@ -74,7 +79,7 @@ def event_recipients(ticket: Ticket, action: str) -> set:
     if action == "chase" and ticket.assignee_id:
         return {ticket.assignee}
     if action == "request_extension" and ticket.owner.parent_id:
-        return _people_at(ticket.owner.parent, [Role.HEAD, Role.CENTER_STAFF])
+        return _people_at(ticket.owner.parent, _dispatchers())
     if action in EVENT_MESSAGES:
         return _owner_people(ticket)
     return set()
@@ -86,7 +91,7 @@ def reminder_recipients(ticket: Ticket, kind: str) -> set:
         return _owner_people(ticket)
     people = {ticket.assignee} if ticket.assignee_id else _owner_people(ticket)
     if kind == ReminderKind.OVERDUE:
-        people |= _people_at(ticket.owner, [Role.HEAD])
+        people |= _people_at(ticket.owner, _dispatchers() & _working_roles(ticket))
     return people
 
 
@@ -104,14 +109,22 @@ def post_to_group_robot(ticket: Ticket, text: str) -> bool:
         return 200 <= response.status < 300
 
 
-def deliver(*, ticket: Ticket, users: set, text: str, key_prefix: str) -> int:
+def deliver(*, ticket: Ticket, users: set, message: str, key_prefix: str) -> int:
     """Create the inbox rows not yet there, e-mail their users, and tell the node's group robot
-    the first time; return how many inbox rows were new."""
+    the first time; return how many inbox rows were new.
+
+    The people notified may read the ticket, so their notice names it by its title. A WeCom
+    group has members of every role (volunteers, property staff), and what a resident wrote in
+    the title may name them or a number: the group hears the reference and the category only.
+    """
+    text = _(message) % {"ref": ticket.reference, "title": ticket.title[:60]}
     fresh = inbox_and_mail(users=users, text=text, key_prefix=key_prefix, ticket=ticket)
     robot_key = f"{key_prefix}:robot"
+    group_text = _(message) % {"ref": ticket.reference, "title": ticket.category.name}
     if not Notification.objects.filter(key=robot_key).exists() and post_to_group_robot(
-            ticket, text):
-        Notification.objects.create(user=None, ticket=ticket, text=text[:200], key=robot_key)
+            ticket, group_text):
+        Notification.objects.create(user=None, ticket=ticket, text=group_text[:200],
+                                    key=robot_key)
     return fresh
 
 
@@ -123,9 +136,8 @@ def notify_task(event_id: int) -> int:
     if event is None or action not in EVENT_MESSAGES:
         return 0
     ticket = event.ticket
-    text = _(EVENT_MESSAGES[action]) % {"ref": ticket.reference, "title": ticket.title[:60]}
-    return deliver(ticket=ticket, users=event_recipients(ticket, action), text=text,
-                   key_prefix=f"event:{event.pk}")
+    return deliver(ticket=ticket, users=event_recipients(ticket, action),
+                   message=EVENT_MESSAGES[action], key_prefix=f"event:{event.pk}")
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
@@ -137,9 +149,8 @@ def deliver_reminder_task(reminder_id: int) -> int:
     ticket = reminder.ticket
     message = (CALL_BACK_MESSAGE if reminder.stage == ReminderStage.FOLLOW_UP
                else REMINDER_MESSAGES[reminder.kind])
-    text = _(message) % {"ref": ticket.reference, "title": ticket.title[:60]}
-    return deliver(ticket=ticket, users=reminder_recipients(ticket, reminder.kind), text=text,
-                   key_prefix=f"reminder:{reminder.pk}")
+    return deliver(ticket=ticket, users=reminder_recipients(ticket, reminder.kind),
+                   message=message, key_prefix=f"reminder:{reminder.pk}")
 
 
 @shared_task(acks_late=True)

@@ -109,8 +109,9 @@ class BoardEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     serializer_class = BoardEntrySerializer
     filterset_class = BoardEntryFilter
-    capabilities = {"*": selectors.READ, "approve": selectors.MODERATE_BOARD,
-                    "keep_off": selectors.MODERATE_BOARD, "withdraw": selectors.MODERATE_BOARD}
+    # The queue shows what residents wrote and the masking's suggestion (which names it found
+    # in the registry): for those who decide, only.
+    capabilities = {"*": selectors.MODERATE_BOARD}
 
     def get_queryset(self):
         return selectors.board_need_list_for(user=self.request.user)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from grids.models import Assignment, Role
+from gridportal import permissions
+from grids.models import Assignment
 from tickets.inbox import inbox_and_mail
 
 from ..models import (
@@ -35,15 +36,16 @@ MESSAGES: dict[str, str] = {
 
 def reminder_recipients(committee: Committee) -> list[int]:
     """The committee's director and deputies serving today; when it has none who use the
-    portal, the community's center staff."""
+    portal, those keeping the community's records there (the matrix's `committees.manage`)."""
     today = timezone.localdate()
     directors = committee.members.filter(current_members_q(today), user__isnull=False,
                                          user__is_active=True,
                                          position__in=[Position.DIRECTOR, Position.DEPUTY])
     users = set(directors.values_list("user_id", flat=True))
     if not users:
-        staff = Assignment.objects.current().filter(node_id=committee.community_id,
-                                                    role=Role.CENTER_STAFF, user__is_active=True)
+        staff = Assignment.objects.current().filter(
+            node_id=committee.community_id, user__is_active=True,
+            role__in=permissions.roles_with("committees.manage"))
         users = set(staff.values_list("user_id", flat=True))
     return sorted(users)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -89,7 +89,7 @@ def _board_page(request: HttpRequest, *, failed: BoardRow | None = None) -> Http
     return render(request, "committees/board_queue.html", context)
 
 
-@requires(selectors.READ)
+@requires(selectors.MODERATE_BOARD)
 def board_queue(request: HttpRequest) -> HttpResponse:
     return _board_page(request)
 
@@ -98,7 +98,10 @@ def _moderated_need(request: HttpRequest, pk: int) -> tuple[Ticket, GridNode]:
     """The need (404 outside the user's scope) and its community, whose board the user must
     moderate (403)."""
     need = selectors.board_need_get_for(user=request.user, pk=pk)
-    return need, services.require_board_moderator(need=need, actor=request.user)
+    try:
+        return need, services.require_board_moderator(need=need, actor=request.user)
+    except ValidationError:  # a need placed in no community is on no board
+        raise Http404 from None
 
 
 def _answer(request: HttpRequest, row: BoardRow) -> HttpResponse:

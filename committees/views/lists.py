@@ -45,10 +45,11 @@ def _three_lists(request: HttpRequest, communities, community: GridNode | None, 
             "resources": selectors.resource_list_for(user=request.user,
                                                      community=community.pk, available=True),
             "can_manage": selectors.can_manage(request.user, community.pk),
-            "board_pending": selectors.board_need_list_for(
-                user=request.user, community=community,
-                statuses=[selectors.BOARD_PENDING]).count(),
         })
+        if services.can_moderate_board(request.user, community.pk):
+            context["board_pending"] = selectors.board_need_list_for(
+                user=request.user, community=community,
+                statuses=[selectors.BOARD_PENDING]).count()
         if context["can_manage"]:
             context["match_form"] = match_form or _match_form(request, community)
     return render(request, "committees/three_lists.html", context)

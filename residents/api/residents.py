@@ -33,7 +33,7 @@ class HomeSerializer(serializers.Serializer):
 # Fields shown only to holders of a capability there (the rows carry the flags from
 # selectors.with_field_rights); to anyone else they read null.
 GUARDED_FIELDS = {
-    "can_see_id": ("id_number_masked", "gender", "birth_date"),
+    "can_see_id": ("id_number_masked", "birth_date"),
     "can_see_phone": ("phone",),
     "can_see_tags": ("party_member", "dual_report", "disabled", "veteran", "low_income",
                      "living_alone", "elderly", "child"),

@@ -195,7 +195,7 @@ def _require_both_sides(actor: User, transfer: TransferRequest) -> None:
 def transfer_accept(*, actor: User, transfer: TransferRequest) -> TransferRequest:
     """Move the existing record to the requested home: it leaves its current household and
     joins the new one (or is placed in the requested grid)."""
-    transfer = TransferRequest.objects.select_for_update().select_related(
+    transfer = TransferRequest.objects.select_for_update(of=("self",)).select_related(
         "resident__node", "to_node", "to_household__dwelling__building__node").get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError({"status": _("This request has already been decided.")})
@@ -215,7 +215,7 @@ def transfer_accept(*, actor: User, transfer: TransferRequest) -> TransferReques
 
 @transaction.atomic
 def transfer_refuse(*, actor: User, transfer: TransferRequest, note: str) -> TransferRequest:
-    transfer = TransferRequest.objects.select_for_update().select_related(
+    transfer = TransferRequest.objects.select_for_update(of=("self",)).select_related(
         "resident__node", "to_node").get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError({"status": _("This request has already been decided.")})

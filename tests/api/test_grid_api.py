@@ -175,3 +175,12 @@ def test_api_docs_load_only_local_assets(community, client):
     body = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in body
     assert "cdn." not in body and "https://" not in body
+
+
+def test_service_points_filter_only_by_a_node_in_scope(community, api_client):
+    api_client.force_authenticate(community.worker_a)
+    outside = api_client.get("/api/v1/service-points/", {"node": community.g4x.pk})
+    missing = api_client.get("/api/v1/service-points/", {"node": 999999})
+    # A node outside the caller's area answers like a missing one: no way to tell it exists.
+    assert outside.status_code == missing.status_code == 400
+    assert set(outside.json()) == set(missing.json()) == {"node"}

@@ -194,6 +194,8 @@ def test_no_operation_answers_5xx_or_breaks_the_schema(world, role):
     if role == "anonymous":  # random reports and codes are refused; the options are public
         assert "GET /api/v1/public/report-options/" in answered
     else:
-        assert len(answered) >= len(operations) // 2, sorted(operations - answered)
+        # A grid worker's role refuses much of the API (the three lists' keeping, the board's
+        # queue, the dashboard): at least a third must still answer.
+        assert len(answered) >= len(operations) // 3, sorted(operations - answered)
     print(f"\n{role}: {sum(outcome.requests.values())} requests {dict(outcome.requests)}, "
           f"{len(answered)} of {len(operations)} operations answered 2xx")

@@ -172,10 +172,14 @@ class Outside:
 
 def holds(role: str, code: str) -> bool:
     """Whether the role is granted the capability anywhere (from the matrix's data). Nobody in
-    this world was granted a permission for named people (exports, full ID numbers)."""
+    this world was granted a permission for named people (exports, full ID numbers), and only
+    the center staff work at a community or above, where a MANAGED grant holds."""
     if role == ADMIN:
         return True
-    return role in CAPABILITIES[code].grants and not CAPABILITIES[code].model_perm
+    scope = CAPABILITIES[code].grants.get(role)
+    if scope == Scope.MANAGED:
+        return role == Role.CENTER_STAFF
+    return scope is not None and not CAPABILITIES[code].model_perm
 
 
 AT_COMMUNITY = (Role.CENTER_STAFF, Role.DISPATCHER, Role.DEPARTMENT_LIAISON)

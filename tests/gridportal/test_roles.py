@@ -141,6 +141,12 @@ def test_volunteers_and_property_staff_see_the_addresses_of_their_grid_and_nothi
         assert secret not in body
     assert client.get(reverse("residents:colour_map",
                               args=[registry.building_a.pk])).status_code == 200
+    def lookup(q):
+        page = client.get(reverse("residents:household_lookup"), {"q": q}).content.decode()
+        return page.split('id="lookup-results"')[1]
+
+    assert "1-501" in lookup("501") and "李建华" not in lookup("501")  # the door, not who
+    assert "1-501" not in lookup("李建华")  # and no finding a door by a name
     assert client.get(reverse("residents:registry")).status_code == 403
     assert client.get(reverse("residents:resident_detail",
                               args=[registry.head_a.pk])).status_code == 403

@@ -32,7 +32,9 @@ User = get_user_model()
 def _keyset_page(tickets, before: str | None):
     """Newest first, PAGE_SIZE at a time, continued by the last id seen: no page counts the
     whole table."""
-    if before and before.isdecimal():  # isdigit() also takes '²', which int() refuses
+    # isdigit() also takes '²', which int() refuses; more than 18 digits is no id (and past
+    # 4,300 digits int() refuses it too).
+    if before and before.isdecimal() and len(before) <= 18:
         tickets = tickets.filter(pk__lt=int(before))
     rows = list(tickets.order_by("-id")[:PAGE_SIZE + 1])
     return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
