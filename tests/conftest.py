@@ -139,6 +139,17 @@ class Community:
 
 
 @pytest.fixture
+def fresh_rate_limits():
+    """The rate limits (and report claims) live in the cache: start and end each test with none
+    counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def community(db):
     return Community()
 

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from committees import services
 from committees.models import BoardEntry, BoardStatus
-from tests.committees.factories import wish_category
-from tests.tickets.factories import make_ticket
+from tests.committees.factories import wish
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 6, 10, 10, 0, tzinfo=dt.UTC)
@@ -25,9 +24,6 @@ def frozen_time():
         yield
 
 
-def wish(community, title="希望楼下装个扶手", **fields):
-    fields.setdefault("node", community.g5a)
-    return make_ticket(category=wish_category(), title=title, **fields)
 
 
 def test_staff_list_the_needs_awaiting_approval_with_a_masked_suggestion(

@@ -94,3 +94,11 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 def wish_category() -> Category:
     return Category.objects.get_or_create(code="wish", defaults={"name": "微心愿",
                                                                  "is_wish": True})[0]
+
+
+def wish(community, title="希望楼下装个扶手", **fields):
+    """A resident's micro-wish (a need) in the community fixture's G5A, unless told where."""
+    from tests.tickets.factories import make_ticket
+
+    fields.setdefault("node", community.g5a)
+    return make_ticket(category=wish_category(), title=title, **fields)

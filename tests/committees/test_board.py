@@ -16,10 +16,9 @@ from committees.models import BoardEntry, BoardStatus
 from grids.models import Role
 from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.residents.factories import make_resident
-from tests.tickets.factories import make_ticket
 from tickets.models import Status, Ticket
 
-from .factories import wish_category
+from .factories import wish
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 6, 10, 10, 0, tzinfo=dt.UTC)
@@ -32,9 +31,6 @@ def frozen_time():
         yield
 
 
-def wish(community, title="希望楼下装个扶手", **fields):
-    fields.setdefault("node", community.g5a)
-    return make_ticket(category=wish_category(), title=title, **fields)
 
 
 def board(client) -> str:

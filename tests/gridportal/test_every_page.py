@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import resolve_url
 
 from tests.routes import FILL, PUBLIC, UnfilledRoute, iter_routes, route_kwargs, route_url
@@ -27,10 +26,8 @@ ANONYMOUS_OTHERWISE = {
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
+def _fresh_rate_limits(fresh_rate_limits):
     yield
-    cache.clear()
 
 
 def test_the_walker_fills_every_route(world):

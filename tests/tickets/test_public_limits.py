@@ -33,10 +33,8 @@ SENDS = 10
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
+def _fresh_rate_limits(fresh_rate_limits):
     yield
-    cache.clear()
 
 
 @pytest.fixture
