@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
-# The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one process.
-PYTEST_ARGS ?= -n auto
+# The suite runs on every core (pytest-xdist) and names its 15 slowest tests; PYTEST_ARGS="-n 0"
+# runs it in one process.
+PYTEST_ARGS ?= -n auto --durations=15
 # Services and selectors are type-checked (mypy with django-stubs).
 TYPED  := $(wildcard */services.py */selectors.py */services/*.py */selectors/*.py)
 

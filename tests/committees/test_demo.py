@@ -3,7 +3,6 @@ tickets in the grids' queues, partner units, the lists and a year of campaigns. 
 registry and tickets first is slow-ish, so each test seeds once and checks a whole story."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.contrib import admin
@@ -56,9 +55,7 @@ def seeded(db):
     seed_grids()
     seed_registry()
     seed_tickets()
-    started = time.perf_counter()
-    result = seed_committees()
-    return result, time.perf_counter() - started
+    return seed_committees()  # how long it takes is bench/demo.py's business
 
 
 def _counts():
@@ -66,8 +63,7 @@ def _counts():
 
 
 def test_the_demo_community_has_five_committees_at_work_for_a_year(seeded, client):
-    result, seconds = seeded
-    assert seconds < 10
+    result = seeded
     sjc = GridNode.objects.get(code="SJC")
     committees = Committee.objects.filter(community=sjc)
     assert set(committees.values_list("kind", "name")) == {
