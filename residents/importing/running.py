@@ -12,8 +12,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gridportal.db import analyze
 from grids.selectors import User
 
+from ..models import Building, Dwelling, Household, Membership, Resident
 from .checking import _Checker, _InFile
 from .common import (
     _YIELD_EVERY,
@@ -135,6 +137,8 @@ def import_residents(*, actor: User, file: IO[bytes], filename: str, dry_run: bo
             transaction.set_rollback(True)
             if not dry_run:
                 report.forget_counts()
+    if report.ok and not dry_run:
+        analyze([Building, Dwelling, Household, Resident, Membership])
     return report
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from committees.demo import seed_committees
+from gridportal.db import analyze
 from grids.demo import seed_grids
 from residents.demo import seed_registry
 from tickets.demo import seed_tickets
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             f"added; {committees.board_published} need(s) approved for the public board, "
             f"{committees.board_pending} awaiting approval."
         )
+        analyzed = analyze()
+        if analyzed:
+            self.stdout.write(f"Planner statistics refreshed for {len(analyzed)} table(s).")
         if settings.DEMO_MODE:
             self.stdout.write("")
             self.stdout.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
