@@ -216,10 +216,14 @@ def redis_app():
 
     app = Celery("gridportal-redis-test")
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    # A queue of its own, so that another test run on the same Redis cannot take its tasks.
+    # A queue of its own, so that another test run on the same Redis cannot take its tasks; the
+    # deadline tasks go there too (one test worker serves both).
+    queue = f"gridportal-test-{uuid.uuid4().hex}"
     app.conf.update(broker_url=REDIS_TEST_URL, result_backend=REDIS_TEST_URL,
                     task_ignore_result=False, broker_transport_options={},
-                    task_default_queue=f"gridportal-test-{uuid.uuid4().hex}")
+                    task_default_queue=queue,
+                    task_routes={name: {"queue": queue}
+                                 for name in app.conf.task_routes or {}})
     app.set_current()
     app.set_default()
     yield app

@@ -517,12 +517,19 @@ def _schedule(ticket: Ticket) -> None:
 
 
 def _notify_on_commit(event: TicketEvent) -> None:
-    from .tasks import notify_task
+    """Queue the event's notices after the commit, only when somebody is to be told (most
+    steps tell nobody: queueing them all once kept a worker 20 minutes behind)."""
+    from .tasks import notify_task, tells_someone
 
-    transaction.on_commit(lambda: notify_task.delay(event.pk))
+    if tells_someone(event):
+        transaction.on_commit(lambda: notify_task.delay(event.pk))
 
 
-def remind_on_commit(reminder_id: int) -> None:
+def remind_on_commit(reminder_id: int, *, escalated: bool = False,
+                     recipients: list[int] | None = None) -> None:
+    """Deliver the reminder after the commit (to `recipients` when given: the people of a
+    ticket that is being escalated away from them)."""
     from .tasks import deliver_reminder_task
 
-    transaction.on_commit(lambda: deliver_reminder_task.delay(reminder_id))
+    transaction.on_commit(lambda: deliver_reminder_task.delay(
+        reminder_id, escalated=escalated, recipients=recipients))

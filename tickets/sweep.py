@@ -56,12 +56,31 @@ def moments(ticket: Ticket) -> list[Due]:
         stage, due = ReminderStage.RESOLVE, ticket.resolve_due_at
     if due is None:
         return []
-    return [
+    found = [
         Due(stage, ReminderKind.DUE_SOON,
             _warn_at(ticket.stage_started_at, due, policy.warn_percent)),
         Due(stage, ReminderKind.OVERDUE, due),
         Due(stage, ReminderKind.ESCALATED, due + grace),
     ]
+    if stage == ReminderStage.RESOLVE and ticket.contacted_at is None and ticket.contact_due_at:
+        # The first contact with the resident has its own clock (no escalation of its own: the
+        # resolution deadline escalates).
+        contact = ticket.contact_due_at
+        found += [Due(ReminderStage.CONTACT, ReminderKind.DUE_SOON,
+                      _warn_at(ticket.stage_started_at, contact, policy.warn_percent)),
+                  Due(ReminderStage.CONTACT, ReminderKind.OVERDUE, contact)]
+    return found
+
+
+# Which of several reminders found by one sweep is the one to tell: the most pressing.
+_SEVERITY: dict[tuple[str, str], int] = {(ReminderStage.CONTACT, ReminderKind.DUE_SOON): 0,
+                                          (ReminderStage.CONTACT, ReminderKind.OVERDUE): 2}
+_KIND_SEVERITY: dict[str, int] = {ReminderKind.DUE_SOON: 1, ReminderKind.OVERDUE: 3}
+
+
+def _most_pressing(reminders: list[Reminder]) -> Reminder:
+    return max(reminders, key=lambda r: (_SEVERITY.get((r.stage, r.kind),
+                                                       _KIND_SEVERITY.get(r.kind, 0)), r.pk))
 
 
 def schedule(ticket: Ticket) -> None:
@@ -73,11 +92,17 @@ def schedule(ticket: Ticket) -> None:
 
 
 def check_ticket(ticket_id: int, now: dt.datetime) -> list[str]:
-    """Handle what is due on one ticket; return what was done (for the log and the tests)."""
+    """Handle what is due on one ticket; return what was done (for the log and the tests).
+
+    Every reminder passed is recorded (so none is sent later), but a sweep that finds several
+    passed at once, such as a stale ticket's early warning, deadline and escalation, tells the
+    ticket's people once: the most pressing reminder, saying it was escalated if it was.
+    """
     done: list[str] = []
+    recorded: list[Reminder] = []
     with transaction.atomic():
         ticket = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                  .select_related("owner").filter(pk=ticket_id).first())
+                  .select_related("owner", "category").filter(pk=ticket_id).first())
         if ticket is None or ticket.next_check_at is None or ticket.next_check_at > now:
             return done
         for due in sorted(moments(ticket), key=lambda d: d.at):
@@ -96,14 +121,26 @@ def check_ticket(ticket_id: int, now: dt.datetime) -> list[str]:
                     # Already at the top of the tree or with a department: nobody to escalate
                     # to automatically; the overdue reminders have told its people.
                     continue
+                if recorded:  # its people hear it once, before the ticket leaves them
+                    services.remind_on_commit(_most_pressing(recorded).pk, escalated=True,
+                                              recipients=_people_of(ticket))
                 services.ticket_transition(ticket=ticket, actor=None, action="auto_escalate",
                                            note="")
                 return done
-            services.remind_on_commit(reminder.pk)
+            recorded.append(reminder)
+        if recorded:
+            services.remind_on_commit(_most_pressing(recorded).pk)
         ticket.refresh_from_db()
         schedule(ticket)
         Ticket.objects.filter(pk=ticket.pk).update(next_check_at=ticket.next_check_at)
     return done
+
+
+def _people_of(ticket: Ticket) -> list[int]:
+    """Who hears that the ticket is overdue, now, before it changes hands."""
+    from .tasks import reminder_recipients
+
+    return sorted(user.pk for user in reminder_recipients(ticket, ReminderKind.OVERDUE))
 
 
 def _can_climb(ticket: Ticket) -> bool:

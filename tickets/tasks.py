@@ -39,6 +39,14 @@ REMINDER_MESSAGES: dict[str, str] = {
     ReminderKind.DUE_SOON: gettext_noop("Ticket %(ref)s is due soon: %(title)s"),
     ReminderKind.OVERDUE: gettext_noop("Ticket %(ref)s is overdue: %(title)s"),
 }
+CONTACT_MESSAGES: dict[str, str] = {
+    ReminderKind.DUE_SOON: gettext_noop(
+        "Ticket %(ref)s: contact the resident soon (first contact due): %(title)s"),
+    ReminderKind.OVERDUE: gettext_noop(
+        "Ticket %(ref)s: the resident has not been contacted in time: %(title)s"),
+}
+ESCALATED_MESSAGE = gettext_noop(
+    "Ticket %(ref)s is overdue and was escalated automatically: %(title)s")
 CALL_BACK_MESSAGE = gettext_noop("Call the resident back about ticket %(ref)s: %(title)s")
 
 def _working_roles(ticket: Ticket) -> set[str]:
@@ -83,6 +91,21 @@ def event_recipients(ticket: Ticket, action: str) -> set:
     if action in EVENT_MESSAGES:
         return _owner_people(ticket)
     return set()
+
+
+def _event_action(event: TicketEvent) -> str:
+    return "created" if event.kind == "created" else event.action
+
+
+def tells_someone(event: TicketEvent) -> bool:
+    """Whether the event has anybody to tell: a message for its action and people to receive it
+    (or the owning node's group robot)."""
+    action = _event_action(event)
+    if action not in EVENT_MESSAGES:
+        return False
+    ticket = event.ticket
+    return bool(event_recipients(ticket, action)) or NodeWebhook.objects.filter(
+        node_id=ticket.owner_id, active=True).exists()
 
 
 def reminder_recipients(ticket: Ticket, kind: str) -> set:
@@ -132,25 +155,38 @@ def deliver(*, ticket: Ticket, users: set, message: str, key_prefix: str) -> int
 def notify_task(event_id: int) -> int:
     event = TicketEvent.objects.select_related("ticket__owner", "ticket__department",
                                                "ticket__node").filter(pk=event_id).first()
-    action = "created" if event and event.kind == "created" else getattr(event, "action", "")
-    if event is None or action not in EVENT_MESSAGES:
+    if event is None or _event_action(event) not in EVENT_MESSAGES:
         return 0
+    action = _event_action(event)
     ticket = event.ticket
     return deliver(ticket=ticket, users=event_recipients(ticket, action),
                    message=EVENT_MESSAGES[action], key_prefix=f"event:{event.pk}")
 
 
+def reminder_message(reminder: Reminder, *, escalated: bool = False) -> str:
+    if escalated:
+        return ESCALATED_MESSAGE
+    if reminder.stage == ReminderStage.FOLLOW_UP:
+        return CALL_BACK_MESSAGE
+    if reminder.stage == ReminderStage.CONTACT:
+        return CONTACT_MESSAGES[reminder.kind]
+    return REMINDER_MESSAGES[reminder.kind]
+
+
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def deliver_reminder_task(reminder_id: int) -> int:
-    reminder = Reminder.objects.select_related("ticket__owner", "ticket__department").filter(
+def deliver_reminder_task(reminder_id: int, escalated: bool = False,
+                          recipients: list[int] | None = None) -> int:
+    reminder = Reminder.objects.select_related("ticket__owner", "ticket__department",
+                                               "ticket__category").filter(
         pk=reminder_id).first()
     if reminder is None or reminder.kind not in REMINDER_MESSAGES:
         return 0
     ticket = reminder.ticket
-    message = (CALL_BACK_MESSAGE if reminder.stage == ReminderStage.FOLLOW_UP
-               else REMINDER_MESSAGES[reminder.kind])
-    return deliver(ticket=ticket, users=reminder_recipients(ticket, reminder.kind),
-                   message=message, key_prefix=f"reminder:{reminder.pk}")
+    users = (set(User.objects.filter(pk__in=recipients, is_active=True))
+             if recipients is not None else reminder_recipients(ticket, reminder.kind))
+    return deliver(ticket=ticket, users=users,
+                   message=reminder_message(reminder, escalated=escalated),
+                   key_prefix=f"reminder:{reminder.pk}")
 
 
 @shared_task(acks_late=True)

@@ -9,10 +9,11 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-deadlines", "beat")
 
 
 @cache
@@ -111,12 +112,31 @@ def test_web_healthcheck_code_is_valid_python():
     compile(test[3], "healthcheck", "exec")
 
 
-def test_worker_pings_its_own_node_with_the_dollar_escaped_for_compose():
-    test = healthcheck_test("worker")
+@pytest.mark.parametrize(("name", "node"), [("worker", "celery"),
+                                            ("worker-deadlines", "deadlines")])
+def test_each_worker_pings_its_own_node_with_the_dollar_escaped_for_compose(name, node):
+    test = healthcheck_test(name)
     assert "celery -A gridportal inspect ping" in test
-    assert "celery@$$HOSTNAME" in test
+    assert f"{node}@$$HOSTNAME" in test
+    assert f"-n {node}@%h" in command(name)  # the node name the ping asks for
     # A single "$" would be substituted by Compose itself (to nothing) instead of by the shell.
     assert re.search(r"(?<!\$)\$HOSTNAME", test) is None
+
+
+def test_deadlines_have_a_worker_of_their_own():
+    """The sweep and reminder deliveries are routed to their own queue (settings); one worker
+    takes only that queue, the other everything else, so a flood of notices never delays a
+    deadline."""
+    from django.conf import settings
+
+    assert "-Q deadlines" in command("worker-deadlines")
+    assert "-Q celery" in command("worker")
+    from gridportal.celery import app
+
+    for task in ("tickets.tasks.sweep_task", "tickets.tasks.deliver_reminder_task",
+                 "committees.tasks.cadence_sweep_task"):
+        assert app.amqp.router.route({}, task)["queue"].name == settings.DEADLINES_QUEUE, task
+    assert app.amqp.router.route({}, "tickets.tasks.notify_task")["queue"].name == "celery"
 
 
 def test_app_talks_to_postgres_on_db_and_redis_on_redis_without_debug():
@@ -143,7 +163,7 @@ def test_postgres_data_lives_in_a_declared_named_volume():
     assert "pgdata" in volumes
     assert "pgdata:/var/lib/postgresql/data" in service("db")["volumes"]
     assert "uploads" in volumes
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "worker-deadlines"):
         assert "uploads:/app/var/uploads" in service(name)["volumes"], name
 
 

@@ -66,7 +66,7 @@ def test_overdue_reminds_the_assignee_and_the_grid_head(community, hourly_policy
         ticket = services.ticket_transition(ticket=ticket, actor=community.worker_a,
                                             action="accept")
     sweep(START + dt.timedelta(hours=9))  # resolve window of 8 hours has passed
-    overdue = Reminder.objects.get(ticket=ticket, kind="overdue")
+    overdue = Reminder.objects.get(ticket=ticket, stage="resolve", kind="overdue")
     deliver_reminder_task(overdue.pk)
     notified = set(Notification.objects.filter(key__startswith=f"reminder:{overdue.pk}:")
                    .values_list("user__username", flat=True))
@@ -150,3 +150,89 @@ def test_a_late_ticket_at_the_top_of_the_tree_does_not_stop_the_sweep(community,
     assert below.owner == community.g4a  # the sweep went on past the top-level ticket
     assert Reminder.objects.filter(ticket=top, kind="escalated").exists()
     assert sweep(START + dt.timedelta(hours=8)).get("failed") is None
+
+
+@pytest.fixture
+def delivered(django_capture_on_commit_callbacks):
+    """A context in which the tasks queued after a commit run when it ends, in this thread
+    (as a worker would run them)."""
+    from contextlib import contextmanager
+
+    from gridportal.celery import app
+
+    @contextmanager
+    def running():
+        app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield
+        finally:
+            app.conf.task_always_eager = False
+
+    return running
+
+
+def test_the_first_contact_deadline_is_reminded_until_the_resident_is_contacted(
+        community, hourly_policy):
+    SLAPolicy.objects.filter(whistle=Whistle.ROUTINE, node_kind="grid5").update(contact_hours=4)
+    ticket = new_ticket(community)
+    with time_machine.travel(START + dt.timedelta(minutes=5), tick=False):
+        ticket = services.ticket_transition(ticket=ticket, actor=community.worker_a,
+                                            action="accept")
+    # First contact is due 4 hours after the stage began; 75% of that is 3 hours in.
+    assert sweep(START + dt.timedelta(hours=3, minutes=10)) == {"contact:due_soon": 1}
+    reminder = Reminder.objects.get(ticket=ticket, stage="contact")
+    deliver_reminder_task(reminder.pk)
+    [text] = Notification.objects.filter(key__startswith=f"reminder:{reminder.pk}:",
+                                         user=community.worker_a).values_list("text", flat=True)
+    assert ticket.reference in text and "联系" in text
+    with time_machine.travel(START + dt.timedelta(hours=3, minutes=30), tick=False):
+        services.ticket_transition(ticket=ticket, actor=community.worker_a, action="contact",
+                                   note="已电话联系")
+    # Contacted in time: its deadline passes without a word; the resolution's clock goes on.
+    assert sweep(START + dt.timedelta(hours=4, minutes=10)) == {}
+    assert sweep(START + dt.timedelta(hours=6, minutes=10)) == {"resolve:due_soon": 1}
+
+
+def test_the_first_contact_not_made_in_time_is_overdue(community, hourly_policy):
+    SLAPolicy.objects.filter(whistle=Whistle.ROUTINE, node_kind="grid5").update(contact_hours=4)
+    ticket = new_ticket(community)
+    with time_machine.travel(START + dt.timedelta(minutes=5), tick=False):
+        services.ticket_transition(ticket=ticket, actor=community.worker_a, action="accept")
+    assert sweep(START + dt.timedelta(hours=4, minutes=10)) == {"contact:due_soon": 1,
+                                                               "contact:overdue": 1}
+
+
+def test_a_stale_ticket_found_by_its_first_sweep_tells_its_people_once(
+        community, hourly_policy, delivered):
+    g4_head = UserFactory(username="g4a_head")
+    AssignmentFactory(user=g4_head, node=community.g4a, role=Role.HEAD)
+    ticket = new_ticket(community)
+    before = Notification.objects.filter(ticket=ticket, user__isnull=False).count()
+    # Early warning, deadline and the end of the grace period all passed unseen.
+    with delivered():
+        assert sweep(START + dt.timedelta(hours=7)) == {
+            "accept:due_soon": 1, "accept:overdue": 1, "accept:escalated": 1}
+    ticket.refresh_from_db()
+    assert ticket.owner == community.g4a
+    worker_told = list(Notification.objects.filter(ticket=ticket, user=community.worker_a)
+                       .values_list("text", flat=True))
+    # The grid's worker hears once: overdue and escalated. The new owner hears once that it
+    # came to them.
+    assert len(worker_told) == 1 and "升级" in worker_told[0]
+    assert Notification.objects.filter(ticket=ticket, user=g4_head).count() == 1
+    assert Notification.objects.filter(ticket=ticket, user__isnull=False).count() - before == 2
+    assert Reminder.objects.filter(ticket=ticket).count() == 3  # all recorded, none re-sent
+    assert sweep(START + dt.timedelta(hours=7, minutes=1)) == {}
+
+
+def test_a_sweep_finding_an_early_warning_and_a_deadline_sends_one_notice(
+        community, hourly_policy, delivered):
+    ticket = new_ticket(community)
+    with delivered():
+        assert sweep(START + dt.timedelta(hours=5)) == {"accept:due_soon": 1,
+                                                       "accept:overdue": 1}
+    reminders = Notification.objects.filter(ticket=ticket, key__startswith="reminder:",
+                                            user=community.worker_a)
+    assert reminders.count() == 1
+    assert "超时" in reminders.get().text

@@ -262,3 +262,29 @@ def test_internal_comments_and_public_replies_are_separate(community):
     act(ticket, community.worker_a, "public_reply", note="已安排师傅明天上门")
     public = list(ticket.events.filter(public=True).values_list("note", flat=True))
     assert "已安排师傅明天上门" in public and "内部：需协调物业" not in public
+
+
+def test_only_steps_that_tell_somebody_queue_a_notice(community,
+                                                      django_capture_on_commit_callbacks):
+    """A ticket driven to its close queues one notice (its creation, for the grid's worker),
+    not one per step: a queue of every step once kept a worker twenty minutes behind."""
+    worker = community.worker_a
+    with django_capture_on_commit_callbacks() as queued:
+        ticket = make_ticket(node=community.g5a)
+        for action, params in (("accept", {}), ("start", {}), ("contact", {"note": "已联系"}),
+                               ("progress", {"note": "已报修"}), ("resolve", {"note": "已修好"}),
+                               ("reply", {"note": "已修好"}), ("follow_up", {"note": "回访"}),
+                               ("evaluate", {"satisfaction": "satisfied"})):
+            ticket = act(ticket, worker, action, **params)
+    assert ticket.status == Status.CLOSED
+    assert len(queued) == 1
+    # Escalating tells the next node's people: queued. At a node where nobody works and no
+    # group robot listens, a new ticket tells nobody: nothing queued.
+    AssignmentFactory(user=UserFactory(username="g4a_head"), node=community.g4a, role=Role.HEAD)
+    with django_capture_on_commit_callbacks() as queued:
+        escalated = make_ticket(node=community.g5a)
+        act(escalated, worker, "escalate", note="需要片区协调")
+    assert len(queued) == 2
+    with django_capture_on_commit_callbacks() as queued:
+        make_ticket(node=community.other)
+    assert queued == []
