@@ -15,6 +15,9 @@ kombu's own filesystem transport has two faults that lose work on one machine:
   back into the queue (at its start, then every `recover_interval` seconds). A process id reused
   by another process cannot confuse this, and several workers share one folder safely.
 
+- The exchange tables under `control/` had the same fault (created empty, then locked and
+  written): they are changed under a lock and replaced whole.
+
 The result is at-least-once delivery, as with Redis or RabbitMQ: a task interrupted by a kill runs
 again, so tasks stay idempotent (they are: see tickets/tasks.py).
 
@@ -170,6 +173,52 @@ class Channel(filesystem.Channel):
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise filesystem.ChannelError(f"Cannot add message {name!r} to {folder}") from exc
+
+    # --- bindings ----------------------------------------------------------------------------
+    # kombu creates an exchange's table with open("wb") and then locks it: a process declaring at
+    # the same moment (supervisord starts four at once) reads it empty and dies on a
+    # JSONDecodeError, as bench/broker.py showed. Here a table is changed under one lock for the
+    # control folder and replaced whole; readers need no lock.
+    @contextlib.contextmanager
+    def _control_lock(self):
+        self.control_folder.mkdir(parents=True, exist_ok=True)
+        with open(self.control_folder / ".lock", "a+b") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            yield
+
+    def _write_table(self, file: Path, queues: list) -> None:
+        temporary = file.with_name(f".{file.name}.{uuid.uuid4().hex}.tmp")
+        temporary.write_bytes(str_to_bytes(dumps(queues)))
+        os.replace(temporary, file)
+
+    def get_table(self, exchange):
+        file = self._exchange_file(exchange)
+        try:
+            table = loads(bytes_to_str(file.read_bytes()))
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise filesystem.ChannelError(f"Cannot open {file}") from exc
+        return [filesystem.exchange_queue_t(*q) for q in table]
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        file = self._exchange_file(exchange)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        with self._control_lock():
+            queues = self.get_table(exchange)
+            if binding not in queues:
+                queues.insert(0, binding)
+                self._write_table(file, queues)
+
+    def _delete(self, queue, exchange, routing_key, pattern, *args, **kwargs):
+        virtual.Channel._delete(self, queue, exchange, routing_key, pattern, *args, **kwargs)
+        file = self._exchange_file(exchange)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        with self._control_lock():
+            queues = self.get_table(exchange)
+            if binding in queues:
+                queues.remove(binding)
+                self._write_table(file, queues)
 
     # --- reading -----------------------------------------------------------------------------
     def basic_consume(self, queue, no_ack, *args, **kwargs):

@@ -148,3 +148,29 @@ def test_an_unreadable_file_is_set_aside_and_the_next_message_delivered(folder):
         assert message.payload == {"n": 2}
         message.ack()
     assert os.listdir(folder / "broken") == ["0_half.jobs.msg"]
+
+
+def test_bindings_declared_at_once_are_all_kept(folder):
+    """Four processes declare their queues at the same moment when `make run` starts."""
+    import threading
+
+    errors: list = []
+
+    def bind(n: int) -> None:
+        try:
+            with connect(folder) as conn:
+                Queue(f"q{n}", Exchange("shared", type="direct"), routing_key=f"q{n}")(
+                    conn.default_channel).declare()
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bind, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with connect(folder) as conn:
+        table = conn.default_channel.get_table("shared")
+    assert sorted(q.queue for q in table) == [f"q{n}" for n in range(8)]
+    assert [p.name for p in (folder / "control").iterdir() if p.name.endswith(".tmp")] == []
