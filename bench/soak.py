@@ -169,8 +169,7 @@ def main() -> int:  # noqa: C901 (one story, told in order)
     var_dir.mkdir()
     port = free_port()
     env = portal_env(var_dir, port)
-    os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "gridportal.settings"
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="gridportal.settings")
     community = prepare(window)
 
     log_path = tmp / "supervisord.log"

@@ -68,6 +68,6 @@ def test_a_task_held_by_a_killed_worker_runs_to_completion_once(tmp_path, worker
 
     assert lines(task_log) == [f"started {first.pid}", f"started {second.pid}",
                                f"done {second.pid}"]
-    broker_files = [p for p in (var_dir / "broker").rglob("*.msg")]
+    broker_files = list((var_dir / "broker").rglob("*.msg"))
     assert broker_files == []  # acked, and never queued a second time
     assert not alive(first.pid)
