@@ -29,12 +29,14 @@ migrate: install
 run: export DEBUG ?= 1
 run: export DEMO_MODE ?= 1
 run: export GRIDPORTAL_PORT := $(PORT)
+run: export VAR_DIR ?= $(CURDIR)/var
 run: install translations migrate
 	$(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "gridportal is starting on http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"
+	@echo "gridportal is starting on http://127.0.0.1:$(PORT)/  (web, a worker for notices, a worker"
+	@echo "for deadlines and beat under supervisord: one that dies is restarted; Ctrl-C stops all)"
 	@echo ""
-	$(BIN)/honcho -f Procfile.dev start
+	exec $(BIN)/supervisord -n -c supervisord.dev.conf
 
 lint: install
 	$(BIN)/ruff check .

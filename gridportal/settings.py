@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu.transport import TRANSPORT_ALIASES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -132,16 +133,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # A broker that needs no server: messages are files under var/broker/.
+    # A broker that needs no server: messages are files under var/broker/, written atomically
+    # and kept on disk until acked, so a worker killed mid-task loses nothing
+    # (gridportal/broker.py; chosen by measurement in bench/broker.py, figures in README.md).
     BROKER_DIR = VAR_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
+    for _folder in ("queue", "control", "unacked"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://localhost/"  # a host named, or kombu warns on each use
+    # kombu finds the transport by the URL's scheme; a host is named, or kombu warns on each use.
+    TRANSPORT_ALIASES.setdefault("gridfs", "gridportal.broker:Transport")
+    CELERY_BROKER_URL = "gridfs://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
+        "unacked_folder": str(BROKER_DIR / "unacked"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

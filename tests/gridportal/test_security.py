@@ -177,5 +177,5 @@ def test_the_file_broker_keeps_all_its_folders_under_var(tmp_path):
 
     options = json.loads(result.stdout)
     folders = [options[key] for key in ("data_folder_in", "data_folder_out",
-                                        "processed_folder", "control_folder")]
+                                        "unacked_folder", "control_folder")]
     assert all(folder.startswith(str(tmp_path)) for folder in folders)

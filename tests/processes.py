@@ -1,0 +1,64 @@
+"""Helpers for tests that start the portal's real processes (supervisord, Celery workers) on the
+embedded defaults: SQLite and the file broker in a temporary VAR_DIR."""
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+
+
+def portal_env(var_dir: Path, port: int = 0) -> dict[str, str]:
+    """The environment of `make run` with its state in `var_dir`: gridportal.settings, no Redis,
+    no PostgreSQL."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL")}
+    env.update(VAR_DIR=str(var_dir), GRIDPORTAL_PORT=str(port), DEBUG="1", DEMO_MODE="1",
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, check: Callable[[], object], seconds: float = 90) -> object:
+    """Poll `check` until it returns something true; fail naming `what` after `seconds` (a
+    bound on a hang, not a speed target)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` is a process that has not exited (a zombie counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def processes_of(var_dir: Path) -> list[int]:
+    """Every live process whose environment names `var_dir`: what a run started, at any depth."""
+    marker = f"VAR_DIR={var_dir}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0") and alive(int(entry)):
+            found.append(int(entry))
+    return found
