@@ -134,7 +134,13 @@ def missing_arrangements(today: dt.date) -> list[int]:
     years = [today.year]
     if (today.month, today.day) >= NEXT_YEAR_EXPECTED_FROM:
         years.append(today.year + 1)
-    return [year for year in years if not is_official(year)]
+    from .models import HolidayArrangement
+
+    # One query, read afresh (not from the years kept): the warning goes as soon as the
+    # arrangement is entered, in every process.
+    entered = set(HolidayArrangement.objects.filter(year__in=years)
+                  .values_list("year", flat=True))
+    return [year for year in years if year not in entered]
 
 
 # --- Counting --------------------------------------------------------------------------------
