@@ -36,10 +36,10 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(admin.ModelAdmin):
     list_display = ["whistle", "node_kind", "accept_hours", "contact_hours", "resolve_amount",
-                    "resolve_unit", "warn_percent", "grace_hours"]
-    list_filter = ["whistle", "node_kind"]
+                    "resolve_unit", "warn_percent", "grace_hours", "clock"]
+    list_filter = ["whistle", "node_kind", "clock"]
     list_editable = ["accept_hours", "contact_hours", "resolve_amount", "resolve_unit",
-                     "warn_percent", "grace_hours"]
+                     "warn_percent", "grace_hours", "clock"]
 
 
 class CalendarDayInline(admin.TabularInline):

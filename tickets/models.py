@@ -106,6 +106,13 @@ class DeadlineUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
 
 
+class Clock(models.TextChoices):
+    """How a deadline policy counts its hours."""
+
+    WALL = "wall", _("Wall-clock hours (自然小时)")
+    WORKING = "working", _("Working hours (工作小时)")
+
+
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Holiday (放假)")
     WORKDAY = "workday", _("Make-up working day (调休上班)")
@@ -175,6 +182,13 @@ class SLAPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(99)])
     grace_hours = models.PositiveIntegerField(
         _("grace before automatic escalation (hours)"), default=24)
+    # The default rows count routine tickets in working hours and the urgent classes (key,
+    # city-level key, emergency) in wall-clock hours (migration 0012, services.DEFAULT_CLOCK).
+    clock = models.CharField(
+        _("hours counted"), max_length=16, choices=Clock.choices, default=Clock.WALL,
+        help_text=_("Working hours run on working days only: hours on a weekend day or a "
+                    "holiday are not counted. Applies to accepting, first contact, resolution "
+                    "in hours and the grace before escalation."))
 
     class Meta:
         verbose_name = _("deadline policy")
