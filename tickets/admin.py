@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,7 @@ class HolidayArrangementAdmin(admin.ModelAdmin):
     list_display = ["year", "notice", "url"]
     search_fields = ["notice"]
     inlines = [CalendarDayInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class YearFilter(admin.SimpleListFilter):

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -231,3 +232,13 @@ def test_adding_working_hours_spans_exactly_that_much_working_time(start, hours)
 def test_working_hours_add_up(start, first, second):
     assert (add_working_hours(add_working_hours(start, first), second)
             == add_working_hours(start, first + second))
+
+
+def test_administrators_find_a_years_make_up_days_in_the_admin(community, login):
+    client = login(community.admin)
+    page = client.get(reverse("admin:tickets_calendarday_changelist"),
+                      {"year": "2026", "kind": "workday"}).content.decode()
+    assert "2026-10-10" in page or "2026年10月10日" in page
+    assert "2025-" not in page and "2025年" not in page.split("<tbody>")[-1]
+    add = client.get(reverse("admin:tickets_holidayarrangement_add")).content.decode()
+    assert 'name="days-0-date"' in add and 'name="url"' in add
