@@ -71,6 +71,17 @@ def _fail_when_required_service_missing(request):
         pytest.fail(f"required service unavailable: {marker.args[0]}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_working_day_calendar():
+    """The working-day calendar keeps the years it read per process; a test's rows are rolled
+    back without a signal, so every test starts with none kept."""
+    from tickets import calendar
+
+    calendar.clear_cache()
+    yield
+    calendar.clear_cache()
+
+
 _BAD_SKIPS: list[str] = []
 
 

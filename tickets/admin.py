@@ -1,10 +1,22 @@
 from django.contrib import admin
+from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from gridportal import permissions
 from grids.admin import ScopedAdminMixin
 
 from . import selectors
-from .models import Category, Department, NodeWebhook, SLAPolicy, Ticket, TicketEvent
+from .models import (
+    CalendarDay,
+    Category,
+    Department,
+    HolidayArrangement,
+    NodeWebhook,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+)
 
 
 @admin.register(Category)
@@ -25,10 +37,54 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(admin.ModelAdmin):
     list_display = ["whistle", "node_kind", "accept_hours", "contact_hours", "resolve_amount",
-                    "resolve_unit", "warn_percent", "grace_hours"]
-    list_filter = ["whistle", "node_kind"]
+                    "resolve_unit", "warn_percent", "grace_hours", "clock"]
+    list_filter = ["whistle", "node_kind", "clock"]
     list_editable = ["accept_hours", "contact_hours", "resolve_amount", "resolve_unit",
-                     "warn_percent", "grace_hours"]
+                     "warn_percent", "grace_hours", "clock"]
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 3
+    fields = ["date", "kind", "name"]
+
+
+@admin.register(HolidayArrangement)
+class HolidayArrangementAdmin(admin.ModelAdmin):
+    """A year's notice and its days: once entered, deadlines in that year follow them (see
+    tickets.calendar)."""
+
+    list_display = ["year", "notice", "url"]
+    search_fields = ["notice"]
+    inlines = [CalendarDayInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = CalendarDay.objects.dates("date", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(date__year=int(value)) if value and value.isdigit() else queryset
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "weekday", "kind", "name", "arrangement"]
+    list_filter = [YearFilter, "kind"]
+    list_select_related = ["arrangement"]
+    search_fields = ["name", "arrangement__notice"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["arrangement"]
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return date_format(obj.date, "l")
 
 
 @admin.register(NodeWebhook)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +9,13 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from . import selectors  # noqa: F401 - registers how the matrix places tickets
+        from . import calendar, checks, selectors  # noqa: F401 - selectors register how the
+        # matrix places tickets; checks register the calendar's system check
+
+        # The working-day calendar forgets what it read when an administrator changes it.
+        for model in ("HolidayArrangement", "CalendarDay"):
+            sender = self.get_model(model)
+            post_save.connect(calendar.calendar_changed, sender=sender,
+                              dispatch_uid=f"calendar_changed_save_{model}")
+            post_delete.connect(calendar.calendar_changed, sender=sender,
+                                dispatch_uid=f"calendar_changed_delete_{model}")

@@ -30,11 +30,10 @@ from django.utils import timezone
 from grids.models import Assignment, GridNode, NodeKind, Role
 from residents.models import Dwelling
 
-from . import calendar, services
+from . import services
 from .models import (
     Category,
     Channel,
-    DeadlineUnit,
     Department,
     EventKind,
     Satisfaction,
@@ -175,13 +174,8 @@ class TicketLife:
         ticket = self.ticket
         policy = self.place.policy(ticket.whistle, ticket.owner.kind)
         ticket.stage_started_at = at
-        ticket.accept_due_at = at + dt.timedelta(hours=policy.accept_hours)
-        ticket.contact_due_at = at + dt.timedelta(hours=policy.contact_hours)
-        if policy.resolve_unit == DeadlineUnit.HOURS:
-            ticket.resolve_due_at = at + dt.timedelta(hours=policy.resolve_amount)
-        else:
-            ticket.resolve_due_at = calendar.add_working_days(timezone.localtime(at),
-                                                              policy.resolve_amount)
+        ticket.accept_due_at, ticket.contact_due_at, ticket.resolve_due_at = (
+            services.stage_deadlines(policy, at))
 
     def step(self, after: dt.timedelta, action: str, *, actor, status: str | None = None,
              data: dict | None = None, note: str | None = None) -> bool:

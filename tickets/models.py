@@ -106,6 +106,67 @@ class DeadlineUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
 
 
+class Clock(models.TextChoices):
+    """How a deadline policy counts its hours."""
+
+    WALL = "wall", _("Wall-clock hours (自然小时)")
+    WORKING = "working", _("Working hours (工作小时)")
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (放假)")
+    WORKDAY = "workday", _("Make-up working day (调休上班)")
+
+
+class HolidayArrangement(models.Model):
+    """One year's official holiday arrangement, as the State Council's notice announces it.
+
+    Its presence is what makes the year official: the working-day calendar then reads that year
+    from the calendar days alone (holidays and make-up working days listed, weekends otherwise).
+    A year without one falls back to the statutory public holidays computed from the solar and
+    lunar calendars, without make-up days. A separate row per year, rather than "the year has
+    some days entered", lets an administrator enter a notice's days one by one without the
+    year turning official half-entered, and places a notice's days that fall in another year
+    (a New Year's holiday announced with the previous year's notice) where they belong.
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2200)])
+    notice = models.CharField(_("notice"), max_length=200,
+                              help_text=_("e.g. 国务院办公厅关于2027年部分节假日安排的通知"))
+    url = models.URLField(_("notice URL"), blank=True)
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        verbose_name_plural = _("holiday arrangements")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.notice}"
+
+
+class CalendarDay(models.Model):
+    """A public holiday or a make-up working day, from the notice of an arrangement."""
+
+    arrangement = models.ForeignKey(HolidayArrangement, on_delete=models.CASCADE,
+                                    related_name="days", verbose_name=_("notice"))
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("holiday"), max_length=50, help_text=_("e.g. 元旦, 春节"))
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["holiday", "workday"]),
+                                   name="tickets_calendar_day_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name} ({self.get_kind_display()})"
+
+
 class SLAPolicy(models.Model):
     """Deadlines for one whistle class at one kind of node (rows editable in admin)."""
 
@@ -121,6 +182,13 @@ class SLAPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(99)])
     grace_hours = models.PositiveIntegerField(
         _("grace before automatic escalation (hours)"), default=24)
+    # The default rows count routine tickets in working hours and the urgent classes (key,
+    # city-level key, emergency) in wall-clock hours (migration 0012, services.DEFAULT_CLOCK).
+    clock = models.CharField(
+        _("hours counted"), max_length=16, choices=Clock.choices, default=Clock.WALL,
+        help_text=_("Working hours run on working days only: hours on a weekend day or a "
+                    "holiday are not counted. Applies to accepting, first contact, resolution "
+                    "in hours and the grace before escalation."))
 
     class Meta:
         verbose_name = _("deadline policy")

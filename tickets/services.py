@@ -25,6 +25,7 @@ from . import calendar
 from .models import (
     Category,
     Channel,
+    Clock,
     DeadlineUnit,
     Department,
     EventKind,
@@ -93,17 +94,44 @@ def route(*, location: GridNode, category: Category) -> GridNode:
 DEFAULT_POLICY = {"accept_hours": 24, "contact_hours": 48, "resolve_amount": 7,
                   "resolve_unit": DeadlineUnit.WORKING_DAYS, "warn_percent": 75,
                   "grace_hours": 24}
+# Routine tickets wait over weekends and holidays; the urgent classes do not.
+DEFAULT_CLOCK: dict[str, str] = {Whistle.ROUTINE: Clock.WORKING}
 
 
 def policy_for(*, whistle: str, node_kind: str) -> SLAPolicy:
     policy = SLAPolicy.objects.filter(whistle=whistle, node_kind=node_kind).first()
-    return policy or SLAPolicy(whistle=whistle, node_kind=node_kind, **DEFAULT_POLICY)
+    return policy or SLAPolicy(whistle=whistle, node_kind=node_kind, **DEFAULT_POLICY,
+                               clock=DEFAULT_CLOCK.get(whistle, Clock.WALL))
+
+
+def hours_after(policy: SLAPolicy, start: dt.datetime, hours: float) -> dt.datetime:
+    """`hours` after `start` on the policy's clock: wall-clock or working hours."""
+    if policy.clock == Clock.WORKING:
+        return calendar.add_working_hours(start, hours)
+    return start + dt.timedelta(hours=hours)
+
+
+def share_of_window(policy: SLAPolicy, start: dt.datetime, due: dt.datetime,
+                    percent: float) -> dt.datetime:
+    """The moment `percent` of the window from `start` to `due` has passed on the policy's
+    clock (the early warning)."""
+    if policy.clock == Clock.WORKING:
+        return calendar.add_working_time(
+            start, calendar.working_time_between(start, due) * percent / 100)
+    return start + (due - start) * percent / 100
 
 
 def _resolve_due(start: dt.datetime, policy: SLAPolicy) -> dt.datetime:
     if policy.resolve_unit == DeadlineUnit.HOURS:
-        return start + dt.timedelta(hours=policy.resolve_amount)
+        return hours_after(policy, start, policy.resolve_amount)
     return calendar.add_working_days(timezone.localtime(start), policy.resolve_amount)
+
+
+def stage_deadlines(policy: SLAPolicy,
+                    start: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """Accept, first-contact and resolution deadlines of a stage starting at `start`."""
+    return (hours_after(policy, start, policy.accept_hours),
+            hours_after(policy, start, policy.contact_hours), _resolve_due(start, policy))
 
 
 def _start_stage(ticket: Ticket, now: dt.datetime) -> None:
@@ -111,9 +139,8 @@ def _start_stage(ticket: Ticket, now: dt.datetime) -> None:
     escalation)."""
     policy = policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind)
     ticket.stage_started_at = now
-    ticket.accept_due_at = now + dt.timedelta(hours=policy.accept_hours)
-    ticket.contact_due_at = now + dt.timedelta(hours=policy.contact_hours)
-    ticket.resolve_due_at = _resolve_due(now, policy)
+    ticket.accept_due_at, ticket.contact_due_at, ticket.resolve_due_at = stage_deadlines(
+        policy, now)
 
 
 # --- Creation -------------------------------------------------------------------------------

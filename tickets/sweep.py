@@ -30,10 +30,6 @@ class Due:
     at: dt.datetime
 
 
-def _warn_at(start: dt.datetime, due: dt.datetime, percent: int) -> dt.datetime:
-    return start + (due - start) * percent / 100
-
-
 def moments(ticket: Ticket) -> list[Due]:
     """Every reminder-worthy moment of the ticket's current stage, in no particular order."""
     if ticket.status in (Status.REPLIED, Status.FOLLOW_UP) and ticket.replied_at:
@@ -49,7 +45,6 @@ def moments(ticket: Ticket) -> list[Due]:
             Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
         return []
     policy = services.policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind)
-    grace = dt.timedelta(hours=policy.grace_hours)
     if ticket.status == Status.NEW:
         stage, due = ReminderStage.ACCEPT, ticket.accept_due_at
     else:
@@ -58,16 +53,19 @@ def moments(ticket: Ticket) -> list[Due]:
         return []
     found = [
         Due(stage, ReminderKind.DUE_SOON,
-            _warn_at(ticket.stage_started_at, due, policy.warn_percent)),
+            services.share_of_window(policy, ticket.stage_started_at, due, policy.warn_percent)),
         Due(stage, ReminderKind.OVERDUE, due),
-        Due(stage, ReminderKind.ESCALATED, due + grace),
+        # The grace runs on the policy's clock too: a routine ticket does not climb the tree
+        # over a holiday.
+        Due(stage, ReminderKind.ESCALATED, services.hours_after(policy, due, policy.grace_hours)),
     ]
     if stage == ReminderStage.RESOLVE and ticket.contacted_at is None and ticket.contact_due_at:
         # The first contact with the resident has its own clock (no escalation of its own: the
         # resolution deadline escalates).
         contact = ticket.contact_due_at
         found += [Due(ReminderStage.CONTACT, ReminderKind.DUE_SOON,
-                      _warn_at(ticket.stage_started_at, contact, policy.warn_percent)),
+                      services.share_of_window(policy, ticket.stage_started_at, contact,
+                                               policy.warn_percent)),
                   Due(ReminderStage.CONTACT, ReminderKind.OVERDUE, contact)]
     return found
 

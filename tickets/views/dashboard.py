@@ -24,7 +24,7 @@ from gridportal.permissions import requires
 from grids.models import GridNode
 from grids.selectors import node_get_for, node_list_for
 
-from .. import kpis, selectors
+from .. import calendar, kpis, selectors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -141,6 +141,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "nodes": [(node, "\u3000" * min(node.level - top_level, 5)) for node in nodes],
         "last_day": selection.until - dt.timedelta(days=1),
         "chart_data": _chart_data(report), "legend": kpis.legend(),
+        # Deadlines in a year without its holiday arrangement know no make-up working days.
+        "calendar_missing": calendar.missing_arrangements(timezone.localdate()),
+        "can_enter_calendar": request.user.has_perm("tickets.add_holidayarrangement"),
     })
 
 
