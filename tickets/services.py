@@ -392,10 +392,21 @@ def _hold(ticket, actor, now, **params) -> dict:
 
 def _resume(ticket, actor, now, **params) -> dict:
     """The deadline clock stopped while the ticket waited for the resident."""
-    paused = now - (ticket.paused_at or now)
+    started = ticket.paused_at or now
+    paused = now - started
+    # On a working clock only the working time of the pause moves a deadline: a ticket held
+    # from Friday evening to Monday morning gains the hours of those two working days' ends,
+    # not the weekend.
+    policy = policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind)
+    working = calendar.working_time_between(started, now)
     for name in ("accept_due_at", "contact_due_at", "resolve_due_at"):
-        if getattr(ticket, name):
-            setattr(ticket, name, getattr(ticket, name) + paused)
+        due = getattr(ticket, name)
+        if not due:
+            continue
+        by_working_time = policy.clock == Clock.WORKING or (
+            name == "resolve_due_at" and policy.resolve_unit == DeadlineUnit.WORKING_DAYS)
+        setattr(ticket, name, calendar.add_working_time(due, working) if by_working_time
+                else due + paused)
     ticket.paused_at = None
     return {"paused_seconds": int(paused.total_seconds())}
 

@@ -121,3 +121,21 @@ def test_the_grace_before_escalation_waits_out_a_holiday(community):
     assert sweep_at(at(2026, 10, 8, 10)) == {"accept:escalated": 1}
     ticket.refresh_from_db()
     assert ticket.owner == community.g4a
+
+
+def test_a_routine_ticket_held_over_a_weekend_gains_only_the_working_time_held(community):
+    ticket = file_ticket(community, at(2026, 11, 6, 9))  # Friday 09:00
+    accept, contact, resolve = ticket.accept_due_at, ticket.contact_due_at, ticket.resolve_due_at
+    with time_machine.travel(at(2026, 11, 6, 17), tick=False):  # held Friday 17:00
+        ticket = services.ticket_transition(ticket=ticket, actor=community.worker_a,
+                                            action="accept")
+        ticket = services.ticket_transition(ticket=ticket, actor=community.worker_a,
+                                            action="hold", note="等待居民回家")
+    with time_machine.travel(at(2026, 11, 9, 9), tick=False):  # resumed Monday 09:00
+        ticket = services.ticket_transition(ticket=ticket, actor=community.worker_a,
+                                            action="resume")
+    held = 16 * HOUR  # Friday 17:00-24:00 and Monday 00:00-09:00; the weekend does not count
+    assert ticket.contact_due_at == services.calendar.add_working_time(contact, held)
+    assert (contact, ticket.contact_due_at) == (at(2026, 11, 10, 9), at(2026, 11, 11, 1))
+    assert ticket.accept_due_at == services.calendar.add_working_time(accept, held)
+    assert ticket.resolve_due_at == services.calendar.add_working_time(resolve, held)
