@@ -1,6 +1,5 @@
 import mimetypes
 import re
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gridportal import permissions
 from gridportal.forms import add_service_errors
 from gridportal.permissions import requires
+from gridportal.searches import store_search, stored_search
 from grids.selectors import node_get_for, own_nodes, visible_nodes
 
 from . import crypto, selectors, services
@@ -45,26 +45,16 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-# Searches by phone or ID number arrive by POST and are kept in the session under a random
-# token; the result pages carry only the token (`?search=`), so no number reaches a URL, a
-# browser history or an access log.
+# Searches by phone or ID number: by POST, kept in the session (gridportal.searches).
 SEARCHES_KEY = "residents_searches"
-MAX_SEARCHES = 10
 
 
 def _store_search(request: HttpRequest, criteria: dict) -> str:
-    searches = request.session.get(SEARCHES_KEY, {})
-    while len(searches) >= MAX_SEARCHES:
-        searches.pop(next(iter(searches)))
-    token = secrets.token_urlsafe(12)
-    searches[token] = criteria
-    request.session[SEARCHES_KEY] = searches
-    return token
+    return store_search(request, SEARCHES_KEY, criteria)
 
 
 def _stored_search(request: HttpRequest) -> dict | None:
-    token = request.GET.get("search", "")
-    return request.session.get(SEARCHES_KEY, {}).get(token) if token else None
+    return stored_search(request, SEARCHES_KEY)
 
 
 @sensitive_post_parameters("id_number", "phone")
