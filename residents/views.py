@@ -316,22 +316,21 @@ def colours_css(request: HttpRequest) -> HttpResponse:
 
 @requires(selectors.READ_ADDRESSES)
 def household_lookup(request: HttpRequest) -> HttpResponse:
-    """Find a household on a phone: '3栋502', a door number, or (for readers of names) a
-    member's name."""
+    """Find a household on a phone: its dwelling's label ('3栋502', '2-202', a door number), or
+    (for readers of names) a member's name."""
     form = HouseholdLookupForm(request.GET or None)
     households = None
     if form.is_valid() and form.cleaned_data["q"].strip():
         q = form.cleaned_data["q"].strip()
-        match = Q(dwelling__number=q)
+        match = Q(pk__in=[])
+        home = selectors.dwelling_label_q(q, "dwelling__")
+        if home is not None:
+            match |= home
         names = selectors.household_list_for(user=request.user,
                                              capability=selectors.READ_NAMES).filter(
             Q(head__name__contains=q) | Q(memberships__left_on__isnull=True,
                                           memberships__resident__name__contains=q))
         match |= Q(pk__in=names.values("pk"))
-        parts = selectors.BUILDING_AND_DOOR.match(q)
-        if parts:
-            match |= Q(dwelling__building__name=parts["building"].strip(),
-                       dwelling__number=parts["door"])
         households = permissions.annotate_rights(
             selectors.household_list_for(user=request.user).filter(active=True)
             .filter(match).distinct(), request.user, selectors.HOUSEHOLD,
