@@ -222,6 +222,14 @@ def attendance_rows(meeting: Meeting) -> list[tuple[Member, bool | None]]:
     return [(member, recorded.get(member.pk)) for member in members]
 
 
+def attendance_open(meeting: Meeting) -> bool:
+    """Attendance is marked for a meeting that is held or being held: recorded as held, or
+    planned and its day has come. Not for a meeting to come, nor a cancelled one."""
+    if meeting.status == MeetingStatus.HELD:
+        return True
+    return meeting.status == MeetingStatus.PLANNED and meeting.held_on <= timezone.localdate()
+
+
 # --- Partner units and the three lists ------------------------------------------------------
 
 
