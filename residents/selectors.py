@@ -10,14 +10,16 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +117,19 @@ def building_list_for(*, user: User, node: GridNode | None = None,
         buildings = buildings.filter(node__tree_id=node.tree_id, node__lft__gte=node.lft,
                                      node__lft__lt=node.rght)
     return buildings
+
+
+def with_building_counts(buildings: QuerySet[Building]) -> QuerySet[Building]:
+    """Annotate each building with `n_dwellings` and `n_households` (living there), as
+    subqueries: a page of buildings counts its own rows only, and counting the pages needs no
+    join."""
+    dwellings = (Dwelling.objects.filter(building=OuterRef("pk")).order_by()
+                 .values("building").annotate(n=Count("pk")).values("n"))
+    households = (Household.objects.filter(dwelling__building=OuterRef("pk"), active=True)
+                  .order_by().values("dwelling__building").annotate(n=Count("pk")).values("n"))
+    return buildings.annotate(
+        n_dwellings=Coalesce(Subquery(dwellings, output_field=IntegerField()), 0),
+        n_households=Coalesce(Subquery(households, output_field=IntegerField()), 0))
 
 
 def building_get_for(*, user: User, pk) -> Building:

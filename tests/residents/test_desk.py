@@ -74,3 +74,47 @@ def test_fewer_than_four_digits_is_a_field_error_in_chinese(community, registry,
     response = login(community.center_staff).post(reverse("residents:registry"), {"phone": "11"})
     assert response.status_code == 200
     assert "至少" in response.content.decode()
+
+
+def _buildings(node, n: int, first: int) -> None:
+    from tests.residents.factories import BuildingFactory, DwellingFactory, HouseholdFactory
+
+    for i in range(first, first + n):
+        building = BuildingFactory(node=node, estate="金色年华", name=f"{i:03d}栋")
+        for door in ("101", "102"):
+            HouseholdFactory(dwelling=DwellingFactory(building=building, number=door))
+
+
+def _building_page_queries(client, django_assert_max_num_queries, limit, **params) -> int:
+    with django_assert_max_num_queries(limit) as queries:
+        response = client.get(reverse("residents:building_list"), params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_building_list_is_paged_and_keeps_its_filter(community, login):
+    _buildings(community.g5c, 60, first=1)
+    client = login(community.hub2_head)
+    params = {"node": community.hub2.pk}
+    first = client.get(reverse("residents:building_list"), params)
+    body = first.content.decode()
+    assert first.context["page"].paginator.count == 60
+    assert "金色年华001栋" in body and "金色年华025栋" in body and "金色年华026栋" not in body
+    assert {(b.n_dwellings, b.n_households) for b in first.context["buildings"]} == {(2, 2)}
+    assert f"node={community.hub2.pk}&amp;page=2" in body
+    third = client.get(reverse("residents:building_list"), {**params, "page": 3})
+    assert "金色年华060栋" in third.content.decode()
+    assert "金色年华001栋" not in third.content.decode()
+
+
+def test_a_page_of_buildings_costs_the_same_queries_whatever_the_area(
+        community, login, django_assert_max_num_queries):
+    client = login(community.hub2_head)
+    _buildings(community.g5c, 5, first=1)
+    small = _building_page_queries(client, django_assert_max_num_queries, 12,
+                                   node=community.hub2.pk)
+    _buildings(community.g5c, 120, first=100)
+    assert _building_page_queries(client, django_assert_max_num_queries, small,
+                                  node=community.hub2.pk) == small
+    assert _building_page_queries(client, django_assert_max_num_queries, small,
+                                  node=community.hub2.pk, page=4) == small
