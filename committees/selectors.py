@@ -13,7 +13,7 @@ from functools import reduce
 from operator import or_
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractYear, Length
 from django.http import Http404
 from django.utils import timezone
@@ -222,6 +222,14 @@ def attendance_rows(meeting: Meeting) -> list[tuple[Member, bool | None]]:
     return [(member, recorded.get(member.pk)) for member in members]
 
 
+def attendance_open(meeting: Meeting) -> bool:
+    """Attendance is marked for a meeting that is held or being held: recorded as held, or
+    planned and its day has come. Not for a meeting to come, nor a cancelled one."""
+    if meeting.status == MeetingStatus.HELD:
+        return True
+    return meeting.status == MeetingStatus.PLANNED and meeting.held_on <= timezone.localdate()
+
+
 # --- Partner units and the three lists ------------------------------------------------------
 
 
@@ -268,14 +276,18 @@ def service_get_for(*, user: User, pk) -> ServiceItem:
     return _get(service_list_for(user=user), pk)
 
 
-def need_list_for(*, user: User, open_only: bool = True) -> QuerySet[Ticket]:
+def need_list_for(*, user: User, open_only: bool = True,
+                  unmatched: bool = False) -> QuerySet[Ticket]:
     """Residents' needs and micro-wishes: tickets of a wish category the user may see, each with
-    its live match (if any) prefetched."""
+    its live match (if any) prefetched; `unmatched`, only those with no live match (the ones a
+    match form may offer)."""
     needs = ticket_list_for(user=user).filter(category__is_wish=True)
     if open_only:
         needs = needs.filter(status__in=OPEN)
     live = Match.objects.exclude(status=MatchStatus.CANCELLED).select_related(
         "service", "resource", "resource__partner")
+    if unmatched:
+        needs = needs.exclude(Exists(live.filter(need=OuterRef("pk"))))
     return needs.prefetch_related(Prefetch("matches", queryset=live, to_attr="live_matches"))
 
 

@@ -61,7 +61,8 @@ class NumberSearchForm(forms.Form):
     def clean_phone(self) -> str:
         phone = "".join(self.cleaned_data["phone"].split()).replace("-", "")
         if phone and (not phone.isdigit() or len(phone) < 4):
-            raise forms.ValidationError(_("Enter at least the first four digits of the number."))
+            raise forms.ValidationError(_("Enter at least four digits of the number, such as "
+                                          "its last four."))
         return phone
 
     def clean(self):

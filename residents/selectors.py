@@ -10,13 +10,16 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from gridportal import permissions
 from gridportal.permissions import Target
 from grids.models import GridNode
+from grids.phones import normalise_phone, phone_spellings
 from grids.selectors import User
 
 from . import crypto, idnumbers
@@ -113,6 +117,19 @@ def building_list_for(*, user: User, node: GridNode | None = None,
         buildings = buildings.filter(node__tree_id=node.tree_id, node__lft__gte=node.lft,
                                      node__lft__lt=node.rght)
     return buildings
+
+
+def with_building_counts(buildings: QuerySet[Building]) -> QuerySet[Building]:
+    """Annotate each building with `n_dwellings` and `n_households` (living there), as
+    subqueries: a page of buildings counts its own rows only, and counting the pages needs no
+    join."""
+    dwellings = (Dwelling.objects.filter(building=OuterRef("pk")).order_by()
+                 .values("building").annotate(n=Count("pk")).values("n"))
+    households = (Household.objects.filter(dwelling__building=OuterRef("pk"), active=True)
+                  .order_by().values("dwelling__building").annotate(n=Count("pk")).values("n"))
+    return buildings.annotate(
+        n_dwellings=Coalesce(Subquery(dwellings, output_field=IntegerField()), 0),
+        n_households=Coalesce(Subquery(households, output_field=IntegerField()), 0))
 
 
 def building_get_for(*, user: User, pk) -> Building:
@@ -261,21 +278,50 @@ def tag_filter(tag: str) -> Q:
     raise ValueError(tag)
 
 
-BUILDING_AND_DOOR = re.compile(r"^(?P<building>.*?\D)\s*-?\s*(?P<door>\d+)$")
+# A dwelling as its label reads ("枫丹白鹭1栋 2-202"), or any tail of it: "2-202" (entrance and
+# door), "1栋501" (building and door), "1苑1栋501" (estate, building and door); "2单元" also
+# names an entrance, and a trailing 室 or 号 is ignored.
+DWELLING_LABEL = re.compile(
+    r"^(?P<place>.*?)\s*(?:(?P<entrance>[0-9]{1,4})\s*(?:-|－|—|单元)\s*)?"
+    r"(?P<number>[0-9]{1,10})\s*[室号]?$")
+
+
+def dwelling_label_q(text: str, path: str = "") -> Q | None:
+    """The dwellings (at `path`, e.g. "household__dwelling__") whose label `text` reads, or None
+    when `text` reads as no dwelling."""
+    parts = DWELLING_LABEL.match(text.strip())
+    if parts is None:
+        return None
+    match = Q(**{f"{path}number": parts["number"]})
+    if parts["entrance"]:
+        match &= Q(**{f"{path}entrance": int(parts["entrance"])})
+    place = "".join(parts["place"].split())
+    if place:
+        # The building by its name, or by its estate and name as the label runs them together.
+        labelled = Building.objects.annotate(
+            label=Concat("estate", "name", output_field=CharField())).filter(label=place)
+        match &= (Q(**{f"{path}building__name": place})
+                  | Q(**{f"{path}building__in": labelled.values("pk")}))
+    return match
 
 
 def _text_match(text: str) -> Q:
-    """A name, a door number ('501') or building and door ('1栋501'). Phone numbers are searched
-    by POST only (`phone`), never from a URL."""
-    homes = Membership.objects.current().filter(resident=OuterRef("pk"))
+    """A name, or the label of the dwelling where the resident lives ('501', '2-202', '1栋501',
+    '1苑1栋501'). Phone numbers are searched by POST only (`phone`), never from a URL."""
     match = Q(name__contains=text)
-    if text.isdigit():
-        match |= Q(Exists(homes.filter(household__dwelling__number=text)))
-    parts = BUILDING_AND_DOOR.match(text)
-    if parts:
-        match |= Q(Exists(homes.filter(household__dwelling__building__name=parts["building"],
-                                       household__dwelling__number=parts["door"])))
+    home = dwelling_label_q(text, "household__dwelling__")
+    if home is not None:
+        match |= Q(Exists(Membership.objects.current().filter(home, resident=OuterRef("pk"))))
     return match
+
+
+def phone_q(phone: str, path: str = "phone") -> Q:
+    """A whole number in any of its spellings, or part of one (at least four digits: the last
+    four, say)."""
+    whole = normalise_phone(phone)
+    if whole is not None:
+        return Q(**{f"{path}__in": phone_spellings(whole)})
+    return Q(**{f"{path}__contains": phone})
 
 
 def _visible(residents: QuerySet[Resident], user: User, capability: str) -> QuerySet[Resident]:
@@ -297,8 +343,8 @@ def resident_list_for(
     residence_type: str = "",
 ) -> QuerySet[Resident]:
     """Scoped registry search. `text` matches a name or door; a full ID number is looked up by
-    its keyed hash (or give the hash) and a phone number by its beginning (both from a request
-    body, never a URL),
+    its keyed hash (or give the hash) and a phone number whole or by a part of it, such as its
+    last four digits (both from a request body, never a URL),
     each only among the residents whose number the user may see; a tag likewise."""
     residents = permissions.scope_queryset(Resident.objects.all(), user, READ_NAMES, RESIDENT)
     if id_number:
@@ -309,7 +355,7 @@ def resident_list_for(
     if id_number_hash:
         residents = _visible(residents.filter(id_number_hash=id_number_hash), user, SEE_ID)
     if phone:
-        residents = _visible(residents.filter(phone__startswith=phone.strip()), user, SEE_PHONE)
+        residents = _visible(residents.filter(phone_q(phone.strip())), user, SEE_PHONE)
     if text:
         residents = residents.filter(_text_match(text.strip()))
     if building is not None:

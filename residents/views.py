@@ -1,12 +1,11 @@
 import mimetypes
 import re
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gridportal import permissions
 from gridportal.forms import add_service_errors
 from gridportal.permissions import requires
+from gridportal.searches import store_search, stored_search
 from grids.selectors import node_get_for, own_nodes, visible_nodes
 
 from . import crypto, selectors, services
@@ -45,26 +45,16 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-# Searches by phone or ID number arrive by POST and are kept in the session under a random
-# token; the result pages carry only the token (`?search=`), so no number reaches a URL, a
-# browser history or an access log.
+# Searches by phone or ID number: by POST, kept in the session (gridportal.searches).
 SEARCHES_KEY = "residents_searches"
-MAX_SEARCHES = 10
 
 
 def _store_search(request: HttpRequest, criteria: dict) -> str:
-    searches = request.session.get(SEARCHES_KEY, {})
-    while len(searches) >= MAX_SEARCHES:
-        searches.pop(next(iter(searches)))
-    token = secrets.token_urlsafe(12)
-    searches[token] = criteria
-    request.session[SEARCHES_KEY] = searches
-    return token
+    return store_search(request, SEARCHES_KEY, criteria)
 
 
 def _stored_search(request: HttpRequest) -> dict | None:
-    token = request.GET.get("search", "")
-    return request.session.get(SEARCHES_KEY, {}).get(token) if token else None
+    return stored_search(request, SEARCHES_KEY)
 
 
 @sensitive_post_parameters("id_number", "phone")
@@ -279,7 +269,9 @@ def household_create(request: HttpRequest, dwelling_pk: int) -> HttpResponse:
 
 @requires(selectors.READ_ADDRESSES)
 def building_list(request: HttpRequest) -> HttpResponse:
-    """'My grid': the buildings in scope, with dwellings and households, and the colour counts."""
+    """'My grid': the buildings in scope, a page at a time, with their dwellings and households,
+    and the colour counts. The counts are computed for the page's buildings only, so a page
+    costs the same number of queries whatever the size of the area."""
     node = None
     if request.GET.get("node"):
         node = node_get_for(user=request.user, pk=request.GET["node"],
@@ -287,15 +279,16 @@ def building_list(request: HttpRequest) -> HttpResponse:
     else:
         node = visible_nodes(request.user, selectors.READ_ADDRESSES).filter(
             pk__in=own_nodes(request.user).values("pk")).first()
-    buildings = selectors.building_list_for(user=request.user, node=node).annotate(
-        n_dwellings=Count("dwellings", distinct=True),
-        n_households=Count("dwellings__households",
-                           filter=Q(dwellings__households__active=True), distinct=True),
-    )
+    buildings = selectors.with_building_counts(
+        selectors.building_list_for(user=request.user, node=node).order_by("estate", "name",
+                                                                            "pk"))
+    page = Paginator(buildings, _page_size(request)).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     summary = selectors.category_summary(user=request.user, node=node) if node else None
     return render(request, "residents/building_list.html", {
-        "buildings": buildings, "node": node, "summary": summary,
-        "summary_total": sum(summary.values()) if summary else 0,
+        "page": page, "buildings": page.object_list, "query": query.urlencode(), "node": node,
+        "summary": summary, "summary_total": sum(summary.values()) if summary else 0,
         "categories": _legend(summary or {}),
     })
 
@@ -326,22 +319,21 @@ def colours_css(request: HttpRequest) -> HttpResponse:
 
 @requires(selectors.READ_ADDRESSES)
 def household_lookup(request: HttpRequest) -> HttpResponse:
-    """Find a household on a phone: '3栋502', a door number, or (for readers of names) a
-    member's name."""
+    """Find a household on a phone: its dwelling's label ('3栋502', '2-202', a door number), or
+    (for readers of names) a member's name."""
     form = HouseholdLookupForm(request.GET or None)
     households = None
     if form.is_valid() and form.cleaned_data["q"].strip():
         q = form.cleaned_data["q"].strip()
-        match = Q(dwelling__number=q)
+        match = Q(pk__in=[])
+        home = selectors.dwelling_label_q(q, "dwelling__")
+        if home is not None:
+            match |= home
         names = selectors.household_list_for(user=request.user,
                                              capability=selectors.READ_NAMES).filter(
             Q(head__name__contains=q) | Q(memberships__left_on__isnull=True,
                                           memberships__resident__name__contains=q))
         match |= Q(pk__in=names.values("pk"))
-        parts = selectors.BUILDING_AND_DOOR.match(q)
-        if parts:
-            match |= Q(dwelling__building__name=parts["building"].strip(),
-                       dwelling__number=parts["door"])
         households = permissions.annotate_rights(
             selectors.household_list_for(user=request.user).filter(active=True)
             .filter(match).distinct(), request.user, selectors.HOUSEHOLD,

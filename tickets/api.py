@@ -1,7 +1,10 @@
-"""Tickets API: /api/v1/tickets/ (list, create, detail), POST /tickets/{id}/transitions/,
-/tickets/{id}/events/. Scoped like the pages; transitions go through the one service."""
+"""Tickets API: /api/v1/tickets/ (list, create, detail), POST /tickets/search/ (by the caller's
+phone), POST /tickets/{id}/transitions/, /tickets/{id}/events/.
+Scoped like the pages; transitions go through the one service."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +16,7 @@ from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
 from grids.models import GridNode
 from grids.people import person_name
+from grids.phones import clean_phone
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 from residents.models import Building, Dwelling
@@ -31,6 +35,7 @@ from .models import (
 from .workflow import TRANSITIONS
 
 User = get_user_model()
+SEARCH_LIMIT = 50
 
 
 class Conflict(APIException):
@@ -158,13 +163,31 @@ class TicketQuerySerializer(serializers.Serializer):
     node = serializers.PrimaryKeyRelatedField(queryset=GridNode.objects.none(), required=False,
                                               default=None)
     overdue = serializers.BooleanField(required=False, default=None, allow_null=True)
-    text = serializers.CharField(required=False, default="", max_length=120)
+    text = serializers.CharField(
+        required=False, default="", max_length=120,
+        help_text="A reference (T261202-ABC123), a 12345 work-order number, a short code, or "
+                  "words of the title. A caller's phone is searched by POST /tickets/search/.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
             self.fields["node"].queryset = visible_nodes(request.user)
+
+
+class CallerSearchSerializer(serializers.Serializer):
+    """The caller's phone travels in the body, never the URL."""
+
+    phone = serializers.CharField(max_length=30)
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            phone = clean_phone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+        if not phone:
+            raise serializers.ValidationError(_("Enter the caller's phone number."))
+        return phone
 
 
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -191,6 +214,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             user=request.user).select_related("resident")
         page = self.paginate_queryset(tickets)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=CallerSearchSerializer, responses=TicketSerializer(many=True))
+    @action(detail=False, methods=["post"], pagination_class=None)
+    def search(self, request):
+        """The newest SEARCH_LIMIT tickets reported from a caller's phone, within the caller's
+        area and only among those whose reporter's contact the caller may see."""
+        payload = CallerSearchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        tickets = selectors.with_contact_rights(
+            selectors.ticket_list_for(user=request.user, phone=payload.validated_data["phone"]),
+            user=request.user).select_related("resident").order_by("-id")[:SEARCH_LIMIT]
+        return Response(self.get_serializer(tickets, many=True).data)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request, *args, **kwargs):

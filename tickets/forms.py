@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import GridNode
+from grids.phones import clean_phone
 from residents.forms import BootstrapForm, MultipleImageField
 
 from .models import Category, Channel, Department, Satisfaction, Status, Whistle
@@ -21,7 +23,8 @@ class QueueFilterForm(BootstrapForm):
     node = forms.ModelChoiceField(label=_("Grid"), required=False, queryset=GridNode.objects.none(),
                                   empty_label=_("All my area"))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    text = forms.CharField(label=_("Reference or title"), required=False, max_length=120)
+    text = forms.CharField(label=_("Reference, work order, short code or title"),
+                           required=False, max_length=120)
 
     def __init__(self, *args, nodes=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,6 +37,23 @@ class QueueFilterForm(BootstrapForm):
                 "category": data["category"].pk if data["category"] else None,
                 "node": data["node"], "overdue": True if data["overdue"] else None,
                 "text": data["text"].strip()}
+
+
+class CallerSearchForm(BootstrapForm):
+    """The caller's phone, to find their tickets: sent by POST, never in a URL."""
+
+    phone = forms.CharField(
+        label=_("Caller's phone"), max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+
+    def clean_phone(self) -> str:
+        try:
+            phone = clean_phone(self.cleaned_data["phone"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages[0]) from None
+        if not phone:
+            raise forms.ValidationError(_("Enter the caller's phone number."))
+        return phone
 
 
 class TicketForm(BootstrapForm):

@@ -1,4 +1,4 @@
-"""The public self-report intake (no login): the phone rule, the report and look-up forms, and
+"""The public self-report intake (no login): the report and look-up forms, and
 the one function that turns a report into a ticket, shared by the page and the public API.
 
 A report carries an idempotency key: the page puts a fresh one in every form it renders, an API
@@ -20,6 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gridportal.uploads import MAX_PHOTO_BYTES
 from grids.models import GridNode, NodeKind
+from grids.phones import (  # noqa: F401 - PHONE_ERROR, normalise_phone: the public API's too
+    PHONE_ERROR,
+    normalise_phone,
+    phone_spellings,
+)
 from residents.forms import BootstrapForm, MultipleImageField
 
 from . import selectors, services
@@ -39,36 +44,9 @@ REPORT_BUSY = _("Your report is still being sent. Please send it again in a mome
                 "not be recorded twice.")
 LOOKUP_THROTTLED = _("Too many look-ups in a short time. Please try again later.")
 LOOKUP_MISMATCH = _("No report matches this code and phone number. Check both and try again.")
-PHONE_ERROR = _("Enter an 11-digit mobile number starting with 1, or a landline with its area "
-                "code, such as 0871-12345678.")
 KEY_ERROR = _("This form has expired. Check your entries and send it again.")
 REPORT_FIELDS = ("reporter_name", "reporter_phone", "node", "address", "category", "title",
                  "description")
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-# Area codes: 010 and 020-029 have three digits, the others four; local numbers 7 or 8 digits.
-_LANDLINE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})$")
-_PHONE_NOISE = re.compile(r"[\s\-()（）—]")
-
-
-def normalise_phone(raw: str) -> str | None:
-    """A mainland mobile as 11 digits, a landline as area code, hyphen and number; None when the
-    text is neither."""
-    digits = _PHONE_NOISE.sub("", raw or "")
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix):]
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if _MOBILE.match(digits):
-        return digits
-    landline = _LANDLINE.match(digits)
-    return f"{landline[1]}-{landline[2]}" if landline else None
-
-
-def _phone_spellings(phone: str) -> list[str]:
-    """A landline may have been typed in by staff with or without its hyphen."""
-    return [phone, phone.replace("-", "")] if "-" in phone else [phone]
 
 
 def normalise_code(raw: str) -> str:
@@ -202,7 +180,7 @@ class LookupForm(BootstrapForm):
 def ticket_by_code(*, code: str, phone: str) -> Ticket | None:
     """The ticket with this short code reported from this phone, or None (the same answer
     whether or not the code exists)."""
-    for spelling in _phone_spellings(phone):
+    for spelling in phone_spellings(phone):
         try:
             return selectors.public_ticket_by_code(code=code, phone=spelling)
         except Http404:

@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     WECHAT_GROUP = "wechat_group", _("WeChat micro-grid group")
     SELF_REPORT = "self_report", _("Self-report page")
     WALK_IN = "walk_in", _("Walk-in at a service point")
+    PHONE_CALL = "phone_call", _("Phone call to the center (来电)")
     PATROL = "patrol", _("Grid worker's patrol")
     REFERRAL = "referral", _("Referral notice (网格抄告)")
     COMMITTEE = "committee", _("Committee decision (议事决定)")

@@ -5,6 +5,7 @@ them or reported by them; a department's liaison the tickets whistled to that de
 or before."""
 
 import datetime as dt
+import re
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -13,6 +14,7 @@ from django.utils import timezone
 from gridportal import permissions
 from gridportal.permissions import Target, within_q
 from grids.models import GridNode
+from grids.phones import normalise_phone, phone_spellings
 from grids.selectors import User, sees_everything
 
 from .models import Status, Ticket, TicketEvent, TicketPhoto
@@ -97,10 +99,14 @@ def ticket_list_for(
     node: GridNode | None = None,
     overdue: bool | None = None,
     text: str = "",
+    phone: str = "",
     assignee_is_me: bool = False,
     capability: str = READ,
 ) -> QuerySet[Ticket]:
-    """The tickets the user may read (or, for the dashboard, count: `capability`), filtered."""
+    """The tickets the user may read (or, for the dashboard, count: `capability`), filtered.
+    `text` finds a reference, a 12345 work-order number, a short code or words of the title;
+    `phone` (from a request body, never a URL) the tickets of a caller, only among those whose
+    reporter's contact the user may see."""
     tickets = Ticket.objects.all()
     scope = _scope(user, capability)
     if scope is not None:
@@ -121,8 +127,41 @@ def ticket_list_for(
     elif overdue is False:
         tickets = tickets.exclude(overdue_q())
     if text:
-        tickets = tickets.filter(Q(reference__iexact=text) | Q(title__contains=text))
+        tickets = tickets.filter(text_q(text))
+    if phone:
+        tickets = _caller(tickets, user, phone)
     return tickets.select_related("owner", "category", "department", "assignee")
+
+
+REFERENCE = re.compile(r"^(T[0-9]{6})-?([0-9A-F]{6})$")
+_CODE_NOISE = re.compile(r"[\s\-]")
+
+
+def text_q(text: str) -> Q:
+    """What a desk types to find a ticket: its reference (T261202-ABC123, in any case, with or
+    without the hyphen), its 12345 work-order number, its short code, or words of its title."""
+    text = text.strip()
+    compact = _CODE_NOISE.sub("", text).upper()
+    reference = REFERENCE.match(compact)
+    match = Q(title__contains=text) | Q(external_number__iexact=text)
+    if reference:
+        match |= Q(reference=f"{reference[1]}-{reference[2]}")
+    if 4 <= len(compact) <= 8:
+        match |= Q(short_code=compact)
+    return match
+
+
+def _caller(tickets: QuerySet[Ticket], user: User, phone: str) -> QuerySet[Ticket]:
+    """The tickets reported from this phone (by the caller or a registered resident), among
+    those whose reporter's contact the user may see: a search by number must not tell who
+    called where the number itself is hidden."""
+    normal = normalise_phone(phone)
+    if normal is None:
+        return tickets.none()
+    spellings = phone_spellings(normal)
+    tickets = tickets.filter(Q(reporter_phone__in=spellings) | Q(resident__phone__in=spellings))
+    contact = _scope(user, SEE_REPORTER_CONTACT)
+    return tickets if contact is None else tickets.filter(contact)
 
 
 def ticket_get_for(*, user: User, pk) -> Ticket:

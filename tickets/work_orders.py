@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from grids.models import GridNode, phone_validator
+from grids.models import GridNode
+from grids.phones import clean_phone
 from grids.selectors import visible_nodes
 
 from . import services
@@ -105,7 +106,7 @@ def _parse(row: dict[str, str], number: int, nodes: dict[str, GridNode],
     category = categories.get(value["category"] or "其他")
     if category is None:
         bad("诉求类别", _("Unknown category."))
-    _check_phone(value["reporter_phone"], bad)
+    value["reporter_phone"] = _checked_phone(value["reporter_phone"], bad)
     if len(errors) > before:
         return None
     return {
@@ -118,13 +119,13 @@ def _parse(row: dict[str, str], number: int, nodes: dict[str, GridNode],
     }
 
 
-def _check_phone(phone: str, bad) -> None:
-    if not phone:
-        return
+def _checked_phone(phone: str, bad) -> str:
+    """The number by the one rule of every import (grids.phones), normalised."""
     try:
-        phone_validator(phone)
+        return clean_phone(phone)
     except ValidationError as error:
         bad("联系电话", error.messages[0])
+        return phone
 
 
 def import_work_orders(*, actor: User, file: IO[bytes], filename: str,

@@ -26,7 +26,7 @@ from ..models import (
     MeetingStatus,
     Member,
 )
-from ..selectors import current_members_q
+from ..selectors import attendance_open, current_members_q
 from .common import require_recorder, within_community
 
 DECISION_CATEGORY = "committee"
@@ -119,10 +119,14 @@ def attendance_mark(*, meeting: Meeting, actor: User, member: Member, present: b
     """Tick one member present or absent (the phone page, one tap per member)."""
     meeting = _lock_meeting(meeting)
     require_recorder(actor, meeting.committee)
-    if member.committee_id != meeting.committee_id or not member.serves_on(meeting.held_on):
-        raise ValidationError({"member": _("This person is not a member on the meeting day.")})
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError({"status": _("A cancelled meeting cannot be recorded.")})
+    if not attendance_open(meeting):
+        raise ValidationError({"status": _(
+            "Attendance can be marked only for a meeting that is held or being held; this one "
+            "is on %(day)s.") % {"day": meeting.held_on.isoformat()}})
+    if member.committee_id != meeting.committee_id or not member.serves_on(meeting.held_on):
+        raise ValidationError({"member": _("This person is not a member on the meeting day.")})
     row, _created = Attendance.objects.update_or_create(meeting=meeting, member=member,
                                                         defaults={"present": present})
     return row

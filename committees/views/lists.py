@@ -20,7 +20,8 @@ from .common import pick_community, posted_community, require, within
 
 
 def _match_form(request: HttpRequest, community: GridNode, data=None) -> MatchForm:
-    needs = within(selectors.need_list_for(user=request.user), community).order_by("-created_at")
+    needs = within(selectors.need_list_for(user=request.user, unmatched=True),
+                   community).order_by("-created_at")
     return MatchForm(
         data, needs=needs,
         services=selectors.service_list_for(user=request.user, community=community.pk,

@@ -100,7 +100,9 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "committees/mobile/attendance.html", {
         "meeting": meeting,
         "rows": selectors.attendance_rows(meeting),
-        "can_record": selectors.can_record_meetings(request.user, meeting.committee),
+        "can_record": (selectors.can_record_meetings(request.user, meeting.committee)
+                       and selectors.attendance_open(meeting)),
+        "attendance_open": selectors.attendance_open(meeting),
     })
 
 

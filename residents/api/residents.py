@@ -137,11 +137,11 @@ class ResidentQuerySerializer(ScopedChoicesMixin, serializers.Serializer):
 
 class ResidentSearchSerializer(serializers.Serializer):
     """A search by number travels in the body, never the URL: a full ID number, or a phone
-    number (or its first digits)."""
+    number (whole, or at least four of its digits: the last four, say)."""
 
     id_number = serializers.CharField(max_length=30, required=False)
     phone = serializers.RegexField(r"^\d{4,20}$", max_length=20, required=False, error_messages={
-        "invalid": _("Enter at least the first four digits of the number.")})
+        "invalid": _("Enter at least four digits of the number, such as its last four.")})
 
     def validate_id_number(self, value: str) -> str:
         try:

@@ -5,8 +5,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grids.models import phone_validator
-
 from .. import idnumbers
 from ..models import (
     DwellingUse,
@@ -46,7 +44,6 @@ _DATE = re.compile(
     r"|([0-9]{4})([0-9]{2})([0-9]{2})")
 _ID18 = re.compile(r"[1-9][0-9]{16}[0-9X]")  # ASCII digits only (\d takes any script's)
 _ZERO_WEIGHT = ord("0") * sum(idnumbers.WEIGHTS)  # the digits' character codes less their values
-_PHONE = re.compile(phone_validator.regex.pattern)  # the same rule, without the lazy lookup
 _MASK64 = (1 << 64) - 1
 _YIELD_EVERY = 8  # rows between two chances for the database thread to take the GIL back
 

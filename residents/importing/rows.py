@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from grids.models import phone_validator
+from grids.phones import clean_phone
 
 from .. import crypto, idnumbers
 from ..models import (
@@ -18,7 +18,6 @@ from ..models import (
 from .common import (  # noqa: F401
     _DATE,
     _ID18,
-    _PHONE,
     _ZERO_WEIGHT,
     BUILDING,
     ENTRANCE,
@@ -159,10 +158,13 @@ def _id_number(cells: _Cells, today: dt.date) -> idnumbers.IdNumber | None:
 
 
 def _phone(cells: _Cells) -> str:
-    value = cells.text(PHONE, 20)
-    if value and not _PHONE.search(value):
-        cells.fail(PHONE, phone_validator.message)
-    return value
+    """The number by the one rule of every import (grids.phones), normalised."""
+    value = cells.text(PHONE, 30)
+    try:
+        return clean_phone(value)
+    except ValidationError as error:
+        cells.fail(PHONE, error.messages[0])
+        return value
 
 
 def _relation(cells: _Cells) -> str | None:

@@ -575,3 +575,14 @@ def test_center_staff_set_up_a_committee_and_a_grid_worker_cannot(community, api
     other = api_client.post("/api/v1/committees/", {**payload, "community": community.other.pk,
                                                     "name": "六合平安委员会"}, format="json")
     assert other.status_code == 400 and "community" in other.json()
+
+
+def test_attendance_of_a_meeting_to_come_is_a_400(community, committee, api_client):
+    meeting = MeetingFactory(committee=committee, held_on=dt.date(2026, 7, 1))
+    member = MemberFactory(committee=committee)
+    api_client.force_authenticate(community.center_staff)
+    with time_machine.travel(TODAY, tick=False):
+        response = api_client.post(f"/api/v1/meetings/{meeting.pk}/attendance/",
+                                   {"member": member.pk, "present": True}, format="json")
+    assert response.status_code == 400 and "status" in response.json()
+    assert not meeting.attendance.exists()

@@ -197,3 +197,22 @@ def test_a_resource_moves_only_for_someone_who_manages_both_communities(communit
                                name="操场开放")
     resource.refresh_from_db()
     assert resource.partner == here
+
+
+def test_the_match_form_offers_only_needs_not_yet_matched(community, offers, login):
+    service, _resource = offers
+    matched = _need(community, title="微心愿：已对接的收音机")
+    waiting = _need(community, title="微心愿：等待对接的轮椅")
+    cancelled = _need(community, title="微心愿：取消后再对接")
+    services.match_create(need=matched, actor=community.center_staff, service=service)
+    services.match_set_status(
+        match=services.match_create(need=cancelled, actor=community.center_staff,
+                                    service=service),
+        actor=community.center_staff, status=MatchStatus.CANCELLED)
+    response = login(community.center_staff).get(reverse("committees:three_lists"),
+                                                 {"community": community.community.pk})
+    offered = set(response.context["match_form"].fields["need"].queryset)
+    assert offered == {waiting, cancelled}
+    response = login(community.center_staff).post(reverse("committees:match_create"), {
+        "community": community.community.pk, "need": matched.pk, "service": service.pk})
+    assert response.status_code == 200 and "need" in response.context["match_form"].errors

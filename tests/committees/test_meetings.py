@@ -224,3 +224,24 @@ def test_a_committee_without_meetings_counts_its_cadence_from_its_creation(commu
     with time_machine.travel(dt.datetime(2026, 3, 2, 4, tzinfo=dt.UTC), tick=False):
         committee = CommitteeFactory(community=community.community)
     assert selectors.next_joint_meeting_due(committee, None) == dt.date(2026, 6, 2)
+
+
+def test_attendance_is_marked_only_for_a_meeting_held_or_being_held(committee, community):
+    member = MemberFactory(committee=committee)
+    with time_machine.travel(TODAY, tick=False):
+        today = services.meeting_schedule(committee=committee, actor=community.center_staff,
+                                          title="今天的议事会", held_on=dt.date(2026, 6, 10))
+        coming = services.meeting_schedule(committee=committee, actor=community.center_staff,
+                                           title="下周的议事会", held_on=dt.date(2026, 6, 17))
+        cancelled = services.meeting_schedule(committee=committee,
+                                              actor=community.center_staff,
+                                              title="取消的议事会", held_on=dt.date(2026, 6, 10))
+        services.meeting_cancel(meeting=cancelled, actor=community.center_staff)
+        assert services.attendance_mark(meeting=today, actor=community.center_staff,
+                                        member=member, present=True).present
+        for meeting in (coming, cancelled):
+            with pytest.raises(ValidationError) as error:
+                services.attendance_mark(meeting=meeting, actor=community.center_staff,
+                                         member=member, present=True)
+            assert "status" in error.value.message_dict
+    assert not coming.attendance.exists() and not cancelled.attendance.exists()

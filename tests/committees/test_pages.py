@@ -515,3 +515,19 @@ def test_a_grid_worker_cannot_set_up_a_committee(community, login):
         "committee-name": "平安建设委员会", "committee-cadence_months": "3",
         "committee-remind_days_before": "7"})
     assert response.status_code == 403 and not community.community.committees.exists()
+
+
+def test_attendance_of_a_meeting_to_come_is_refused_with_a_message(community, committee, member,
+                                                                   login):
+    coming = services.meeting_schedule(committee=committee, actor=community.center_staff,
+                                       title="明年的议事会",
+                                       held_on=timezone.localdate() + dt.timedelta(days=30))
+    client = login(community.center_staff)
+    url = reverse("committees:attendance_mark", args=[coming.pk, member.pk])
+    page = client.get(reverse("committees:attendance", args=[coming.pk])).content.decode()
+    assert url not in page and 'id="attendance-closed"' in page and "才能登记出席" in page
+    response = client.post(url, {"present": "on"}, HTTP_HX_REQUEST="true")
+    assert "才能登记出席" in response.content.decode()
+    response = client.post(url, {"present": "on"}, follow=True)
+    assert "才能登记出席" in response.content.decode()
+    assert not Attendance.objects.filter(meeting=coming).exists()

@@ -389,3 +389,15 @@ def test_the_import_pages_need_a_login(client):
     response = client.get("/residents/import/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_phone_is_cleaned_by_the_one_rule_and_a_bad_one_is_a_row_error_in_chinese(community):
+    spouse = row(姓名="钱二", 与户主关系="配偶", 联系电话="(0871) 6512-3456")
+    report = run(community.worker_a, [row(联系电话="138 1234 5678"), spouse])
+    assert report.ok, report.errors
+    assert set(Resident.objects.values_list("phone", flat=True)) == {"13812345678",
+                                                                     "0871-65123456"}
+    with translation.override("zh-hans"):
+        report = run(community.worker_a, [row(联系电话="6512345", 户号="2")])
+    assert [(e.row_number, e.column) for e in report.errors] == [(2, "联系电话")]
+    assert "手机号码" in report.errors[0].message

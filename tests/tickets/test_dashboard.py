@@ -15,6 +15,7 @@ from grids.models import NodeKind, Role
 from tests.grids.factories import AssignmentFactory, GridNodeFactory, UserFactory
 from tests.tickets.factories import make_ticket
 from tickets import services
+from tickets.views.dashboard import preset_period
 
 pytestmark = pytest.mark.django_db
 STATS_URL = "/api/v1/stats/tickets/"
@@ -95,14 +96,31 @@ def test_period_presets_and_custom_dates(community, login):
                                                              dt.date(2026, 12, 1))
         assert total(period="30d")[0] == 1
         assert total(period="year")[0] == 2
-        count, selection = total()  # the last 12 months by default
-        assert (count, selection.since) == (2, dt.date(2025, 12, 1))
+        count, selection = total()  # the last 12 months up to today by default
+        assert (count, selection.since, selection.until) == (2, dt.date(2025, 11, 21),
+                                                             dt.date(2026, 11, 21))
         count, selection = total(period="custom", since="2026-03-01", until="2026-04-01")
         assert (count, selection.preset) == (1, "custom")
         response = client.get(reverse("tickets:dashboard"),
                               {"period": "custom", "since": "2026-04-01", "until": "2026-03-01"})
         assert response.status_code == 200 and "until" in response.context["form"].errors
         assert response.context["selection"].preset == "12m"
+
+
+def test_the_last_12_months_end_today_and_hold_a_ticket_of_a_year_ago_today(community, login):
+    with time_machine.travel(dt.datetime(2025, 11, 20, 2, tzinfo=dt.UTC), tick=False):
+        make_ticket(node=community.g5a)  # a year ago: no longer in the last twelve months
+    with time_machine.travel(dt.datetime(2025, 11, 21, 2, tzinfo=dt.UTC), tick=False):
+        make_ticket(node=community.g5a)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC), tick=False):
+        make_ticket(node=community.g5a)
+        response = login(community.center_staff).get(reverse("tickets:dashboard"),
+                                                     {"period": "12m"})
+    selection = response.context["selection"]
+    assert (selection.since, selection.until) == (dt.date(2025, 11, 21), dt.date(2026, 11, 21))
+    assert response.context["report"].summary.total == 2
+    assert preset_period("12m", dt.date(2028, 2, 29)) == (dt.date(2027, 3, 1),
+                                                           dt.date(2028, 3, 1))
 
 
 def _dashboard_queries(client, **params) -> int:

@@ -90,3 +90,16 @@ def test_center_staff_cannot_import_into_another_communitys_grid(community, logi
                       csv_file("GD1,12345热线,常规,设施维修,灯,灯坏了,,,,G4X"))
     assert not Ticket.objects.exists()
     assert "网格编码" in response.content.decode()
+
+
+def test_a_phone_is_cleaned_by_the_one_rule_of_every_import(community, login):
+    client = login(community.center_staff)
+    response = upload(client, csv_file(
+        "GD1,12345热线,常规,设施维修,灯,灯坏了,王先生,138 0000 2222,,G5A",
+        "GD2,12345热线,常规,设施维修,灯,灯坏了,,(0871) 6512-3456,,G5A"))
+    assert response.status_code == 200
+    assert dict(Ticket.objects.values_list("external_number", "reporter_phone")) == {
+        "GD1": "13800002222", "GD2": "0871-65123456"}
+    response = upload(client, csv_file("GD3,12345热线,常规,设施维修,灯,灯坏了,,6512345,,G5A"))
+    assert "请输入以 1 开头的 11 位手机号码" in response.content.decode()
+    assert not Ticket.objects.filter(external_number="GD3").exists()

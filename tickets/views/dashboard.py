@@ -71,10 +71,15 @@ def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
         return today - dt.timedelta(days=29), today + dt.timedelta(days=1)
     if preset == "year":
         return dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
-    # The last 12 calendar months, this one included.
-    start = (dt.date(today.year, 1, 1) if today.month == 12
-             else dt.date(today.year - 1, today.month + 1, 1))
-    return start, _first_of_next_month(today)
+    # 近12个月: the twelve months up to today, today included (as 30d is the thirty days).
+    return _a_year_before(today) + dt.timedelta(days=1), today + dt.timedelta(days=1)
+
+
+def _a_year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 @dataclass

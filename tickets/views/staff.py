@@ -9,19 +9,28 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from gridportal.forms import add_service_errors
 from gridportal.permissions import requires
+from gridportal.searches import store_search, stored_search
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 
 from .. import selectors, services, work_orders
-from ..forms import ActionForm, QueueFilterForm, TicketForm, WorkOrderImportForm
+from ..forms import (
+    ActionForm,
+    CallerSearchForm,
+    QueueFilterForm,
+    TicketForm,
+    WorkOrderImportForm,
+)
 from ..models import Notification, Ticket
 from ..workflow import TRANSITIONS
 
@@ -40,17 +49,40 @@ def _keyset_page(tickets, before: str | None):
     return rows[:PAGE_SIZE], (rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None)
 
 
+# A search by the caller's phone: by POST, kept in the session (gridportal.searches).
+SEARCHES_KEY = "tickets_searches"
+
+
+@sensitive_post_parameters("phone")
 @requires(selectors.READ)
+@never_cache
 def queue(request: HttpRequest) -> HttpResponse:
-    form = QueueFilterForm(request.GET or None, nodes=visible_nodes(request.user))
-    filters = form.selector_filters() if form.is_valid() else {}
-    tickets = selectors.ticket_list_for(user=request.user, **filters)
+    """The queue, filtered from the URL (status, grid, a reference, work-order number or short
+    code...) or, by POST only, by the caller's phone (see gridportal.searches)."""
+    phone_form = CallerSearchForm(request.POST or None)
+    by_phone = request.method == "POST" or "search" in request.GET
+    form = QueueFilterForm(None if by_phone else (request.GET or None),
+                           nodes=visible_nodes(request.user))
+    tickets = selectors.ticket_list_for(user=request.user).none()
+    if request.method == "POST":
+        if phone_form.is_valid():
+            token = store_search(request, SEARCHES_KEY, {"phone": phone_form.cleaned_data["phone"]})
+            return redirect(f"{reverse('tickets:queue')}?search={token}")
+    elif by_phone:
+        stored = stored_search(request, SEARCHES_KEY)
+        if stored is None:
+            messages.info(request, _("That search is no longer available: search again."))
+        else:
+            tickets = selectors.ticket_list_for(user=request.user, phone=stored["phone"])
+    else:
+        filters = form.selector_filters() if form.is_valid() else {}
+        tickets = selectors.ticket_list_for(user=request.user, **filters)
     rows, next_before = _keyset_page(tickets, request.GET.get("before"))
     query = request.GET.copy()
     query.pop("before", None)
     return render(request, "tickets/queue.html", {
-        "form": form, "tickets": rows, "next_before": next_before, "query": query.urlencode(),
-        "now": timezone.now(),
+        "form": form, "phone_form": phone_form, "by_phone": by_phone, "tickets": rows,
+        "next_before": next_before, "query": query.urlencode(), "now": timezone.now(),
     })
 
 
