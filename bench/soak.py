@@ -32,46 +32,31 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import BIN, alive, free_port, portal_env  # noqa: E402
+from tests.processes import (  # noqa: E402
+    BIN,
+    alive,
+    free_port,
+    portal_env,
+    supervisor_status,
+    wait_for,
+    web_answers,
+)
 
 CONF = ROOT / "supervisord.dev.conf"
 PROGRAMS = ("web", "worker", "deadlines", "beat")
 DELAY_TARGET = 150
 
 
-def supervisor_status(env) -> dict[str, tuple[str, int]]:
-    out = subprocess.run([BIN / "supervisorctl", "-c", CONF, "status"], env=env,
-                         capture_output=True, text=True, check=False).stdout
-    found = {}
-    for line in out.splitlines():
-        match = re.match(r"(\w+)\s+(\w+)\s+(?:pid (\d+))?", line)
-        if match:
-            found[match[1]] = (match[2], int(match[3] or 0))
-    return found
-
-
-def web_answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=10) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 def wait(what: str, check, seconds: float = 120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.5)
-    raise SystemExit(f"soak: gave up waiting for {what}")
+    try:
+        return wait_for(what, check, seconds)
+    except AssertionError as exc:
+        raise SystemExit(f"soak: {exc}") from None
 
 
 def prepare(window: int):

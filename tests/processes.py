@@ -2,13 +2,17 @@
 embedded defaults: SQLite and the file broker in a temporary VAR_DIR."""
 
 import os
+import re
 import socket
+import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
+SUPERVISOR_CONF = ROOT / "supervisord.dev.conf"
 
 
 def portal_env(var_dir: Path, port: int = 0) -> dict[str, str]:
@@ -62,3 +66,24 @@ def processes_of(var_dir: Path) -> list[int]:
         if marker in environ.split(b"\0") and alive(int(entry)):
             found.append(int(entry))
     return found
+
+
+def supervisor_status(env: dict[str, str]) -> dict[str, tuple[str, int]]:
+    """`supervisorctl status` of `make run`'s process set: each program's state and pid."""
+    out = subprocess.run([BIN / "supervisorctl", "-c", SUPERVISOR_CONF, "status"], env=env,
+                         capture_output=True, text=True, check=False).stdout
+    found = {}
+    for line in out.splitlines():
+        match = re.match(r"(\w+)\s+(\w+)\s+(?:pid (\d+))?", line)
+        if match:
+            found[match[1]] = (match[2], int(match[3] or 0))
+    return found
+
+
+def web_answers(port: int) -> bool:
+    """Whether the portal's health check answers 200 on `port`."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=10) as r:
+            return r.status == 200
+    except OSError:
+        return False

@@ -6,11 +6,20 @@ import os
 import re
 import signal
 import subprocess
-import urllib.request
 
 import pytest
 
-from tests.processes import BIN, ROOT, alive, free_port, portal_env, processes_of, wait_for
+from tests.processes import (
+    BIN,
+    ROOT,
+    alive,
+    free_port,
+    portal_env,
+    processes_of,
+    supervisor_status,
+    wait_for,
+    web_answers,
+)
 
 PROGRAMS = {"web", "worker", "deadlines", "beat"}
 
@@ -24,28 +33,9 @@ def test_make_run_starts_supervisord_with_the_four_processes():
     assert conf.count("autorestart=true") == len(PROGRAMS)
 
 
-def status(env) -> dict[str, tuple[str, int]]:
-    out = subprocess.run([BIN / "supervisorctl", "-c", ROOT / "supervisord.dev.conf", "status"],
-                         env=env, capture_output=True, text=True, check=False).stdout
-    found = {}
-    for line in out.splitlines():
-        match = re.match(r"(\w+)\s+(\w+)\s+(?:pid (\d+))?", line)
-        if match:
-            found[match[1]] = (match[2], int(match[3] or 0))
-    return found
-
-
 def all_running(env):
-    now = status(env)
+    now = supervisor_status(env)
     return now if set(now) == PROGRAMS and all(s == "RUNNING" for s, _ in now.values()) else None
-
-
-def web_answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture
