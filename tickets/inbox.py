@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
+from django.utils import timezone
 
 from .models import Notification, Ticket
 
@@ -19,8 +20,13 @@ def inbox_and_mail(*, users: Iterable[User], text: str, key_prefix: str,
     fresh = [Notification(user=user, ticket=ticket, text=text[:200], link=link, key=key)
              for key, user in keys.items() if key not in told]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    emails = [n.user.email for n in fresh if n.user is not None and n.user.email]
-    if emails:
+    # The e-mail copies not sent yet: this delivery's new rows, and any a delivery cut short
+    # left behind. Marked once sent, so a repeat sends none twice.
+    unmailed = dict(Notification.objects.filter(
+        key__in=keys, mailed_at__isnull=True, user__is_active=True)
+        .exclude(user__email="").values_list("pk", "user__email"))
+    if unmailed:
         send_mail(subject=text[:120], message=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=emails, fail_silently=False)
+                  recipient_list=sorted(set(unmailed.values())), fail_silently=False)
+        Notification.objects.filter(pk__in=unmailed).update(mailed_at=timezone.now())
     return len(fresh)

@@ -425,6 +425,9 @@ class Notification(models.Model):
     # finds the row already there and sends nothing twice.
     key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # When its e-mail copy went out: a delivery cut short between the inbox row and the mail
+    # (a worker killed there) sends the mail when it runs again.
+    mailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
