@@ -4,6 +4,7 @@ rules and their errors are put back on these forms (gridportal.forms.add_service
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridportal.forms import YearField
 from grids.models import GridNode, ServicePoint
@@ -69,7 +70,7 @@ class MemberForm(BootstrapForm):
 
 class CommitteeForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=CommitteeKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation or item", "Name"), max_length=100)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     cadence_months = forms.IntegerField(label=_("Joint meeting every (months)"), initial=3,
@@ -235,7 +236,7 @@ class RecordForm(BootstrapForm):
 
 
 class PartnerForm(RecordForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation or item", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=PartnerKind.choices,
                              initial=PartnerKind.COMPANY)
     party_committee_member = forms.BooleanField(
@@ -250,7 +251,7 @@ class PartnerForm(RecordForm):
 
 
 class ResourceForm(RecordForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation or item", "Name"), max_length=100)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     capacity = forms.CharField(label=_("How much / how often"), max_length=100, required=False)
@@ -260,7 +261,7 @@ class ResourceForm(RecordForm):
 
 
 class ServiceItemForm(RecordForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation or item", "Name"), max_length=100)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     mode = forms.ChoiceField(label=_("How"), choices=ServiceMode.choices,
@@ -282,7 +283,7 @@ class ServiceItemForm(RecordForm):
 
 
 class TeamForm(BootstrapForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("organisation or item", "Name"), max_length=100)
     description = forms.CharField(label=_("What the team does"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
 
