@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 SUPERVISOR_CONF = ROOT / "supervisord.dev.conf"
+POLL = 0.2  # seconds between two looks at a process
 
 
 def portal_env(var_dir: Path, port: int = 0) -> dict[str, str]:
@@ -32,14 +33,13 @@ def free_port() -> int:
 
 
 def wait_for(what: str, check: Callable[[], object], seconds: float = 90) -> object:
-    """Poll `check` until it returns something true; fail naming `what` after `seconds` (a
-    bound on a hang, not a speed target)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    """Poll `check` every 0.2 s until it returns something true; fail naming `what` after
+    about `seconds` of polls (a bound on a hang, counted in polls: nothing here is timed)."""
+    for _ in range(int(seconds / POLL)):
         result = check()
         if result:
             return result
-        time.sleep(0.2)
+        time.sleep(POLL)
     raise AssertionError(f"gave up waiting for {what}")
 
 

@@ -1,12 +1,9 @@
 """The WeCom group robot hears about a node's tickets: a real HTTP server on loopback."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 
 from tests.tickets.factories import make_ticket
+from tests.tickets.robots import GroupRobot
 from tickets.models import NodeWebhook, Notification
 from tickets.tasks import notify_task
 
@@ -15,25 +12,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def robot():
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server API
-            length = int(self.headers["Content-Length"])
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"errcode":0,"errmsg":"ok"}')
-
-        def log_message(self, *args):
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test", received
-    server.shutdown()
+    with GroupRobot() as server:
+        yield server.url, server.received
 
 
 def test_a_new_ticket_is_posted_to_the_owning_grids_robot_once(community, robot):

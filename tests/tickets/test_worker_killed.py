@@ -12,17 +12,16 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from tests.conftest import REDIS_TEST_URL
+from tests.processes import wait_for
 from tests.tickets.factories import make_ticket
+from tests.tickets.robots import GroupRobot
 from tickets.models import (
     NodeWebhook,
     Notification,
@@ -36,42 +35,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class GroupRobot(ThreadingHTTPServer):
-    """A WeCom group robot that never answers its first message (the worker is killed while it
-    waits) and answers every later one."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        self.posts: list[bytes] = []
-        self.first_arrived = threading.Event()
-        self.release = threading.Event()
-        super().__init__(("127.0.0.1", 0), _RobotHandler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/send"
-
-
-class _RobotHandler(BaseHTTPRequestHandler):
-    server: GroupRobot
-
-    def do_POST(self):  # noqa: N802 (the http.server API)
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.posts.append(body)
-        if len(self.server.posts) == 1:
-            self.server.first_arrived.set()
-            self.server.release.wait(60)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"errcode":0}')
-
-    def log_message(self, *args):
-        pass
 
 
 def _database_url() -> str:
@@ -103,24 +66,18 @@ def _stop(worker: subprocess.Popen) -> None:
 
 
 def _wait_for(condition, seconds: float, what: str, tmp_path: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in tmp_path.glob("worker-*.log"))
-    pytest.fail(f"{what} did not happen within {seconds} s; worker logs:\n{logs}")
+    try:
+        wait_for(what, condition, seconds)
+    except AssertionError:
+        logs = "\n".join(p.read_text(errors="replace")[-3000:]
+                         for p in tmp_path.glob("worker-*.log"))
+        pytest.fail(f"{what} did not happen; worker logs:\n{logs}")
 
 
 @pytest.fixture
 def robot():
-    server = GroupRobot()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
+    with GroupRobot(hang_first=True) as server:
+        yield server
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_nothing(
@@ -155,7 +112,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_nothing(
     finally:
         _stop(second)
 
-    assert len(robot.posts) == 2  # the post the killed worker never saw answered, and the retry
+    assert len(robot.received) == 2  # the post the killed worker never saw answered, and the retry
     assert told.filter(user=community.worker_a).count() == 1
     assert told.filter(user=None).count() == 1
     assert told.count() == len({n.key for n in told})
