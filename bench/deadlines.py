@@ -43,6 +43,7 @@ from django.utils import timezone  # noqa: E402
 
 from grids.demo import seed_grids  # noqa: E402
 from grids.models import Assignment, NodeKind, Role  # noqa: E402
+from tests.processes import database_url  # noqa: E402
 from tickets.models import (  # noqa: E402
     Category,
     Channel,
@@ -118,7 +119,7 @@ def run(notices: int) -> int:
     due.save(update_fields=["stage_started_at", "accept_due_at", "next_check_at"])
     due_at = now + DUE_IN
 
-    env = {**os.environ, "DATABASE_URL": _database_url()}
+    env = {**os.environ, "DATABASE_URL": database_url()}
     processes = _processes(env)
     delivered = None
     try:
@@ -152,12 +153,6 @@ def run(notices: int) -> int:
     print(f"{'overdue reminder after its due time':<44}{delay:>10.1f}{TARGET_SECONDS:>10.0f}"
           f"  {verdict}")
     return 0 if verdict == "OK" else 1
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
 
 
 def main() -> int:

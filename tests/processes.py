@@ -87,3 +87,13 @@ def web_answers(port: int) -> bool:
             return r.status == 200
     except OSError:
         return False
+
+
+def database_url() -> str:
+    """The URL of the database this process is connected to (the test database, during a test),
+    for a worker process started beside it."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}")

@@ -16,10 +16,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.conftest import REDIS_TEST_URL
-from tests.processes import wait_for
+from tests.processes import database_url, wait_for
 from tests.tickets.factories import make_ticket
 from tests.tickets.robots import GroupRobot
 from tickets.models import (
@@ -37,14 +36,8 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres,
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
-
-
 def _start_worker(queue: str, tmp_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": REDIS_TEST_URL,
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": REDIS_TEST_URL,
            "CELERY_VISIBILITY_TIMEOUT": "3", "VAR_DIR": str(tmp_path),
            "DJANGO_SETTINGS_MODULE": "gridportal.settings", "CELERY_TASK_ALWAYS_EAGER": "0"}
     log = (tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log").open("wb")
