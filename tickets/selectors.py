@@ -178,15 +178,15 @@ def events_for(*, ticket: Ticket, public_only: bool = False) -> QuerySet[TicketE
     return events.filter(public=True) if public_only else events
 
 
-def timeline_for(*, ticket: Ticket) -> tuple[list[TicketEvent], list[TicketPhoto]]:
-    """The ticket's events, each with its photos as `photo_list`, and the photos taken when
-    the ticket was entered (they belong to no step): two queries."""
-    events = list(ticket.events.select_related("actor"))
+def timeline_for(*, ticket: Ticket
+                 ) -> tuple[list[tuple[TicketEvent, list[TicketPhoto]]], list[TicketPhoto]]:
+    """The ticket's events, each with its photos, and the photos taken when the ticket was
+    entered (they belong to no step): two queries."""
     photos_by_event: dict[int | None, list[TicketPhoto]] = {}
     for photo in ticket.photos.order_by("pk"):
         photos_by_event.setdefault(photo.event_id, []).append(photo)
-    for event in events:
-        event.photo_list = photos_by_event.get(event.pk, [])
+    events = [(event, photos_by_event.get(event.pk, []))
+              for event in ticket.events.select_related("actor")]
     return events, photos_by_event.get(None, [])
 
 
