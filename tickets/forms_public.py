@@ -133,6 +133,14 @@ class ReportForm(BootstrapForm):
             selectors.public_categories())
 
     @property
+    def photos_to_choose_again(self) -> int:
+        """How many photos came with a report that is shown again with errors: a browser
+        cannot put them back in the file input, so the page asks to choose them again."""
+        if not self.is_bound or not self.errors:
+            return 0
+        return len([photo for photo in self.files.getlist("photos") if photo])
+
+    @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website", "").strip())
 

@@ -101,7 +101,9 @@ def test_a_resident_rates_a_resolved_report_satisfied_and_it_closes(client, comm
     assert event.public and event.actor is None and event.note == COMMENT
     page = text(client.get(response["Location"]))
     assert 'id="rating-form"' not in page
-    assert f"{zh('Your rating')}: {zh('Satisfied')}" in page and COMMENT in page
+    line = zh("%(label)s: %(rating)s") % {"label": zh("Your rating"), "rating": zh("Satisfied")}
+    assert line == "您的评价：满意"
+    assert line in page and COMMENT in page
 
 
 def test_basically_satisfied_after_the_reply_closes_it_too(community, frozen):
