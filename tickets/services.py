@@ -286,8 +286,10 @@ def ticket_self_report(*, key: str, node: GridNode, category: Category, title: s
         # The same key and the same body: a retry brings the same photos; keep them once.
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if not locked.photos.exists():
+            created = _created_event(locked)
             for photo in photos:
-                TicketPhoto.objects.create(ticket=locked, image=photo, public=False)
+                TicketPhoto.objects.create(ticket=locked, image=photo, public=False,
+                                           event=created)
     return ticket
 
 
@@ -429,9 +431,15 @@ def ticket_transition(*, ticket: Ticket, actor: User | None, action: str, note: 
 @transaction.atomic
 def ticket_photo_add(*, ticket: Ticket, actor: User | None, photo, public: bool = False
                      ) -> TicketPhoto:
-    """A photo taken at intake (not shown to the public unless a resolving step shares it)."""
+    """A photo taken at intake (not shown to the public unless a resolving step shares it),
+    shown on the timeline with the ticket's first line."""
     check_photo(photo)
-    return TicketPhoto.objects.create(ticket=ticket, image=photo, public=public)
+    return TicketPhoto.objects.create(ticket=ticket, image=photo, public=public,
+                                      event=_created_event(ticket))
+
+
+def _created_event(ticket: Ticket) -> TicketEvent | None:
+    return ticket.events.filter(kind=EventKind.CREATED).order_by("pk").first()
 
 
 def allowed_actions(*, ticket: Ticket, user: User) -> list[str]:

@@ -75,3 +75,16 @@ def test_a_report_without_photos_sent_back_says_nothing_about_photos(client, com
                            report_data(community, lights, form_key(client), title=""))
     assert response.status_code == 200
     assert 'id="photos-again"' not in response.content.decode()
+
+
+def test_photos_sent_with_a_report_show_on_the_staff_timeline(client, community, login):
+    lights = category("facilities")
+    data = report_data(community, lights, form_key(client))
+    data["photos"] = [photo("a.png")]
+    assert client.post(reverse("public:report"), data).status_code == 302
+    ticket = Ticket.objects.get()
+    stored = TicketPhoto.objects.get(ticket=ticket)
+    assert stored.event == ticket.events.get(kind="created") and not stored.public
+    page = login(community.worker_a).get(reverse("tickets:detail", args=[ticket.pk]))
+    timeline = page.content.decode().split('id="ticket-timeline"')[1]
+    assert reverse("tickets:photo", args=[ticket.pk, stored.pk]) in timeline
