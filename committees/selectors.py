@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear, Length
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from gridportal import permissions
 from gridportal.permissions import Target
@@ -323,6 +324,14 @@ BOARD_FILTERS: dict[str, Q] = {
 }
 
 
+def live_match_status(need_field: str = "pk") -> Subquery:
+    """The status of the need's live match (matched or delivered; a cancelled one is no longer
+    live), or None while no offer is matched: one subquery, no query per row."""
+    return Subquery(Match.objects.filter(need_id=OuterRef(need_field))
+                    .exclude(status=MatchStatus.CANCELLED)
+                    .order_by("-matched_at", "-pk").values("status")[:1])
+
+
 def board_need_list_for(*, user: User, community: GridNode | None = None,
                         statuses: Collection[str] = ()) -> QuerySet[Ticket]:
     """Residents' needs the user may see (inside `community`, if given), each with its board
@@ -333,8 +342,8 @@ def board_need_list_for(*, user: User, community: GridNode | None = None,
     if statuses:
         needs = needs.filter(reduce(or_, (BOARD_FILTERS.get(key, Q(pk__in=[]))
                                           for key in statuses)))
-    return needs.select_related("node", "resident", "board_entry",
-                                "board_entry__approved_by").order_by("-created_at", "-pk")
+    return (needs.select_related("node", "resident", "board_entry", "board_entry__approved_by")
+            .annotate(match_status=live_match_status()).order_by("-created_at", "-pk"))
 
 
 def board_need_get_for(*, user: User, pk) -> Ticket:
@@ -383,6 +392,9 @@ def suggested_board_text(need: Ticket, *, names: AbstractSet[str]) -> str:
                      extra_names=reporter_names(need))[:BOARD_TEXT_LENGTH]
 
 
+NOT_MATCHED = gettext_lazy("Waiting to be taken up")
+
+
 @dataclass
 class PublicNeed:
     """A need as the public board shows it: the text staff approved, the grid that owns it and
@@ -392,9 +404,20 @@ class PublicNeed:
     status: str
     owner_name: str
     created_at: dt.datetime
+    match_status: str = ""  # "" while no offer is matched, else a MatchStatus
 
     def get_status_display(self) -> str:
         return str(Status(self.status).label)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.match_status)
+
+    def get_match_display(self) -> str:
+        """已对接 / 已兑现, or 待认领 while nobody has taken the need up."""
+        if self.match_status:
+            return str(MatchStatus(self.match_status).label)
+        return str(NOT_MATCHED)
 
 
 @dataclass
@@ -417,9 +440,11 @@ def public_board(*, community_code: str) -> PublicBoard:
                .exclude(need__status__in=_NEVER_ON_BOARD)
                .select_related("need__owner")
                .only("text", "need__status", "need__created_at", "need__owner__name")
+               .annotate(match_status=live_match_status("need_id"))
                .order_by("-need__created_at", "-pk")[:100])
     needs = [PublicNeed(text=entry.text, status=entry.need.status,
-                        owner_name=entry.need.owner.name, created_at=entry.need.created_at)
+                        owner_name=entry.need.owner.name, created_at=entry.need.created_at,
+                        match_status=entry.match_status or "")
              for entry in entries]
     services = (ServiceItem.objects.filter(community=community, active=True)
                 .select_related("service_point"))

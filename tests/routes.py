@@ -104,6 +104,7 @@ FILL: dict[str, Callable[[Any], dict]] = {
     # public pages
     "board:board": lambda w: {"code": w.community.community.code},
     "public:track": lambda w: {"token": w.ticket.tracking_token},
+    "public:rate": lambda w: {"token": w.ticket.tracking_token},
 }
 
 # Pages anyone may open without logging in (every other page sends them to the login page).

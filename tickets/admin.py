@@ -11,6 +11,7 @@ from .models import (
     CalendarDay,
     Category,
     Department,
+    EvaluationPolicy,
     HolidayArrangement,
     NodeWebhook,
     SLAPolicy,
@@ -21,10 +22,24 @@ from .models import (
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "route_to_kind", "route_to_role", "is_wish", "active",
-                     "position"]
+    list_display = ["name", "code", "route_to_kind", "route_to_role", "is_wish", "internal",
+                    "active", "position"]
     list_editable = ["position", "active"]
+    list_filter = ["internal", "active"]
     search_fields = ["name", "code"]
+
+
+@admin.register(EvaluationPolicy)
+class EvaluationPolicyAdmin(admin.ModelAdmin):
+    """One row: the days a resident has to rate, and where an unsatisfied rating goes."""
+
+    list_display = ["__str__", "rating_days", "unsatisfied_to"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not EvaluationPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Department)

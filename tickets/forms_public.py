@@ -28,7 +28,7 @@ from grids.phones import (  # noqa: F401 - PHONE_ERROR, normalise_phone: the pub
 from residents.forms import BootstrapForm, MultipleImageField
 
 from . import selectors, services
-from .models import Category, Ticket
+from .models import Category, Satisfaction, Ticket
 from .throttles import count_report, refusal, report_throttles
 
 REPORT_NODE_KINDS = (NodeKind.COMMUNITY, NodeKind.HUB, NodeKind.GRID4, NodeKind.GRID5)
@@ -45,6 +45,8 @@ REPORT_BUSY = _("Your report is still being sent. Please send it again in a mome
 LOOKUP_THROTTLED = _("Too many look-ups in a short time. Please try again later.")
 LOOKUP_MISMATCH = _("No report matches this code and phone number. Check both and try again.")
 KEY_ERROR = _("This form has expired. Check your entries and send it again.")
+CATEGORY_ERROR = _("Choose one of the kinds of problem in the list.")
+RATING_THROTTLED = _("Too many ratings from here in a short time. Please try again later.")
 REPORT_FIELDS = ("reporter_name", "reporter_phone", "node", "address", "category", "title",
                  "description")
 
@@ -109,7 +111,8 @@ class ReportForm(BootstrapForm):
         label=_("Where exactly"), max_length=200,
         help_text=_("Building, entrance, street or a landmark."))
     category = forms.ModelChoiceField(label=_("Kind of problem"), queryset=Category.objects.none(),
-                                      empty_label=_("Choose a kind"))
+                                      empty_label=_("Choose a kind"),
+                                      error_messages={"invalid_choice": CATEGORY_ERROR})
     title = forms.CharField(label=_("In a few words"), max_length=120,
                             help_text=_("For example: stairwell light out on the 3rd floor."))
     description = forms.CharField(label=_("What happened"), max_length=MAX_DESCRIPTION,
@@ -127,7 +130,15 @@ class ReportForm(BootstrapForm):
                        for node in (community, *nodes)}
         cast(forms.ChoiceField, self.fields["node"]).choices = _place_choices(self.places)
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = (
-            Category.objects.filter(active=True))
+            selectors.public_categories())
+
+    @property
+    def photos_to_choose_again(self) -> int:
+        """How many photos came with a report that is shown again with errors: a browser
+        cannot put them back in the file input, so the page asks to choose them again."""
+        if not self.is_bound or not self.errors:
+            return 0
+        return len([photo for photo in self.files.getlist("photos") if photo])
 
     @property
     def is_bot(self) -> bool:
@@ -175,6 +186,21 @@ class LookupForm(BootstrapForm):
         if phone is None:
             raise ValidationError(PHONE_ERROR)
         return phone
+
+
+class RatingForm(BootstrapForm):
+    """The resident's rating of the outcome on the tracking page."""
+
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied are you with the outcome?"), choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose satisfied, basically satisfied or "
+                                      "unsatisfied.")})
+    comment = forms.CharField(
+        label=_("Your comment (optional)"), required=False,
+        max_length=services.MAX_RATING_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Staff read it. Do not write your phone number or ID number here."))
 
 
 def ticket_by_code(*, code: str, phone: str) -> Ticket | None:

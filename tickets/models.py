@@ -70,6 +70,11 @@ class Category(models.Model):
     route_to_role = models.CharField(_("route to role"), max_length=24, choices=Role.choices,
                                      blank=True)
     is_wish = models.BooleanField(_("micro-wish (微心愿)"), default=False)
+    # Internal categories (a committee's decision, say) are for staff: residents never see
+    # them on the self-report page or in the public API.
+    internal = models.BooleanField(
+        _("internal (not offered to residents)"), default=False,
+        help_text=_("Staff only: not offered on the public report page or in the public API."))
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -80,6 +85,37 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UnsatisfiedTo(models.TextChoices):
+    OWNER = "owner", _("Back to the grid that owns it")
+    SUPERVISOR = "supervisor", _("To the supervisor (the node above)")
+
+
+class EvaluationPolicy(models.Model):
+    """How residents rate the outcome on the tracking page (回访评议): one row, editable in
+    admin (`selectors.evaluation_policy` answers the defaults while there is none)."""
+
+    rating_days = models.PositiveSmallIntegerField(
+        _("days to rate after resolution"), default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("A resident may rate the outcome once, within this many days after the "
+                    "ticket is resolved."))
+    unsatisfied_to = models.CharField(
+        _("an unsatisfied rating goes"), max_length=16, choices=UnsatisfiedTo.choices,
+        default=UnsatisfiedTo.OWNER,
+        help_text=_("Reopen the work at the owning grid, or send it to the node above it."))
+
+    class Meta:
+        verbose_name = _("resident rating policy")
+        verbose_name_plural = _("resident rating policy")
+        constraints = [
+            models.CheckConstraint(condition=Q(rating_days__gte=1, rating_days__lte=90),
+                                   name="tickets_rating_days_range"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Resident rating policy"))
 
 
 class Department(models.Model):
@@ -266,6 +302,9 @@ class Ticket(models.Model):
                                          db_index=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=16,
                                     choices=Satisfaction.choices, blank=True)
+    # The resident's own rating on the tracking page (once per ticket).
+    rated_at = models.DateTimeField(_("rated by the resident at"), null=True, blank=True)
+    rating_comment = models.TextField(_("resident's comment"), blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
     returns_upheld = models.PositiveSmallIntegerField(_("returns upheld"), default=0)
     returns_rejected = models.PositiveSmallIntegerField(_("returns rejected"), default=0)

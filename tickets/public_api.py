@@ -8,7 +8,11 @@
 - GET /api/v1/public/tickets/{token}/: what the tracking page shows, nothing personal.
 - POST /api/v1/public/tickets/lookup/ with {"code", "phone"}: the tracking link when the short
   code was reported from that phone, otherwise 404. Rate-limited per client IP.
-- GET /api/v1/public/report-options/: the categories and places a report may name.
+- POST /api/v1/public/tickets/{token}/rating/ with {"satisfaction", "comment"}: the resident
+  rates the outcome, once, after the resolution and within the rating policy's days; a refused
+  rating is a 400 naming `satisfaction` (or `comment`). Rate-limited per client IP.
+- GET /api/v1/public/report-options/: the categories (internal ones left out) and places a
+  report may name.
 
 Mounted by gridportal/urls.py with `path("api/v1/", include(public_api.urlpatterns))`.
 """
@@ -31,13 +35,15 @@ from rest_framework.views import APIView
 from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
 
-from . import selectors
+from . import selectors, services
 from .forms_public import (
+    CATEGORY_ERROR,
     IDEMPOTENCY_KEY,
     LOOKUP_MISMATCH,
     LOOKUP_THROTTLED,
     MAX_DESCRIPTION,
     PHONE_ERROR,
+    RATING_THROTTLED,
     REPORT_BUSY,
     REPORT_THROTTLED,
     ReportBusy,
@@ -49,9 +55,9 @@ from .forms_public import (
     reportable_nodes,
     ticket_by_code,
 )
-from .models import Category, Ticket
+from .models import Satisfaction, Ticket
 from .services import IdempotencyMismatch
-from .throttles import LookupIPThrottle
+from .throttles import LookupIPThrottle, RatingIPThrottle
 from .views.public import public_view
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -76,7 +82,9 @@ class PublicReportSerializer(serializers.Serializer):
     reporter_phone = serializers.CharField(max_length=20)
     node = serializers.PrimaryKeyRelatedField(queryset=reportable_nodes())
     address = serializers.CharField(max_length=200)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(active=True))
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=selectors.public_categories(),
+        error_messages={"does_not_exist": CATEGORY_ERROR, "incorrect_type": CATEGORY_ERROR})
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=MAX_DESCRIPTION)
 
@@ -102,6 +110,13 @@ class PublicEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class PublicRatingSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    label = serializers.CharField()
+    comment = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
 class PublicTicketSerializer(serializers.Serializer):
     reference = serializers.CharField()
     short_code = serializers.CharField()
@@ -112,6 +127,11 @@ class PublicTicketSerializer(serializers.Serializer):
     is_open = serializers.BooleanField()
     grid = serializers.CharField()
     created_at = serializers.DateTimeField()
+    rating = PublicRatingSerializer(allow_null=True, help_text=(
+        "The resident's rating of the outcome, once given."))
+    can_rate = serializers.BooleanField(help_text="Whether the outcome may be rated now.")
+    rate_until = serializers.DateTimeField(allow_null=True, help_text=(
+        "The last moment to rate, once the ticket is resolved."))
     events = PublicEventSerializer(many=True)
 
 
@@ -201,6 +221,43 @@ class PublicTicketDetailView(_PublicView):
         return _no_store(Response(PublicTicketSerializer(public_view(ticket)).data))
 
 
+class RatingSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices,
+        error_messages={"invalid_choice": _("Choose satisfied, basically satisfied or "
+                                            "unsatisfied."),
+                        "required": _("Choose satisfied, basically satisfied or "
+                                      "unsatisfied.")})
+    comment = serializers.CharField(max_length=services.MAX_RATING_COMMENT, required=False,
+                                    allow_blank=True, default="")
+
+
+class PublicTicketRatingView(_PublicView):
+    """The resident's rating of the outcome: once, after the resolution, within the rating
+    policy's days (satisfied or basically satisfied closes the ticket; unsatisfied reopens it
+    or sends it to the supervisor, as the policy says)."""
+
+    throttle_classes = [RatingIPThrottle]
+
+    def throttled(self, request, wait):
+        raise Throttled(wait=wait, detail=str(RATING_THROTTLED))
+
+    @extend_schema(request=RatingSerializer, responses={
+        200: PublicTicketSerializer,
+        400: OpenApiResponse(description=(
+            "Refused, naming the field: already rated, not yet dealt with, closed, or past "
+            "the days to rate; or a wrong answer. Nothing changes.")),
+        404: OpenApiResponse(ErrorDetailSerializer, description="No such tracking token.")})
+    def post(self, request, token: str):
+        ticket = selectors.public_ticket(token=token)
+        payload = RatingSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket = service_errors(lambda: services.ticket_rate(ticket=ticket,
+                                                             **payload.validated_data))
+        fresh = selectors.public_ticket(token=ticket.tracking_token)
+        return _no_store(Response(PublicTicketSerializer(public_view(fresh)).data))
+
+
 class PublicTicketLookupView(_PublicView):
     throttle_classes = [LookupIPThrottle]
 
@@ -231,8 +288,7 @@ class ReportOptionsView(_PublicView):
         "categories": serializers.ListField(child=serializers.DictField()),
         "places": serializers.ListField(child=serializers.DictField())}))
     def get(self, request):
-        categories = [{"id": c.pk, "name": c.name}
-                      for c in Category.objects.filter(active=True)]
+        categories = [{"id": c.pk, "name": c.name} for c in selectors.public_categories()]
         places = [{"id": node.pk, "name": node.name, "kind": node.kind,
                    "community": community.name}
                   for community, nodes in report_places() for node in (community, *nodes)]
@@ -245,5 +301,7 @@ urlpatterns = [
          name="public-ticket-lookup"),
     path("public/tickets/<str:token>/", PublicTicketDetailView.as_view(),
          name="public-ticket-detail"),
+    path("public/tickets/<str:token>/rating/", PublicTicketRatingView.as_view(),
+         name="public-ticket-rating"),
     path("public/report-options/", ReportOptionsView.as_view(), name="public-report-options"),
 ]

@@ -18,7 +18,7 @@ from grids.models import GridNode
 from grids.phones import normalise_phone, phone_spellings
 from grids.selectors import User, sees_everything
 
-from .models import Status, Ticket, TicketEvent, TicketPhoto
+from .models import Category, Status, Ticket, TicketEvent, TicketPhoto
 from .services import (  # noqa: F401 - the capability names, re-exported for the views
     ACT,
     CREATE,
@@ -248,6 +248,12 @@ def with_contact_rights(tickets: QuerySet[Ticket], *, user: User) -> QuerySet[Ti
     """Mark each ticket with `can_see_contact`: whether the reporter's phone may be shown."""
     return permissions.annotate_rights(tickets, user, TICKET,
                                        can_see_contact=SEE_REPORTER_CONTACT)
+
+
+def public_categories() -> QuerySet[Category]:
+    """The kinds of problem a resident may report: active and not internal (a committee's
+    decision is the staff's own)."""
+    return Category.objects.filter(active=True, internal=False)
 
 
 def public_ticket(*, token: str) -> Ticket:

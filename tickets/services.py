@@ -28,6 +28,7 @@ from .models import (
     Clock,
     DeadlineUnit,
     Department,
+    EvaluationPolicy,
     EventKind,
     Satisfaction,
     SLAPolicy,
@@ -35,9 +36,19 @@ from .models import (
     Ticket,
     TicketEvent,
     TicketPhoto,
+    UnsatisfiedTo,
     Whistle,
 )
-from .workflow import ANYONE, OWNER, RETURN_REASONS, SUPERVISOR, SYSTEM, TRANSITIONS
+from .workflow import (
+    ANYONE,
+    OWNER,
+    RATABLE,
+    RESIDENT,
+    RETURN_REASONS,
+    SUPERVISOR,
+    SYSTEM,
+    TRANSITIONS,
+)
 
 # The tickets' capabilities (gridportal.permissions holds who has them where; the selectors
 # say how a ticket is placed for each).
@@ -275,9 +286,68 @@ def ticket_self_report(*, key: str, node: GridNode, category: Category, title: s
         # The same key and the same body: a retry brings the same photos; keep them once.
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if not locked.photos.exists():
+            created = _created_event(locked)
             for photo in photos:
-                TicketPhoto.objects.create(ticket=locked, image=photo, public=False)
+                TicketPhoto.objects.create(ticket=locked, image=photo, public=False,
+                                           event=created)
     return ticket
+
+
+# --- The resident's rating on the tracking page ---------------------------------------------
+
+
+MAX_RATING_COMMENT = 500
+
+
+def evaluation_policy() -> EvaluationPolicy:
+    """The rating policy row edited in admin, or the defaults while there is none."""
+    return EvaluationPolicy.objects.order_by("pk").first() or EvaluationPolicy()
+
+
+def rating_deadline(ticket: Ticket, policy: EvaluationPolicy | None = None
+                    ) -> dt.datetime | None:
+    """The last moment the resident may rate the ticket (None before its resolution)."""
+    resolved = ticket.resolved_at or ticket.replied_at
+    if resolved is None:
+        return None
+    policy = policy or evaluation_policy()
+    return resolved + dt.timedelta(days=policy.rating_days)
+
+
+def rating_refusal(ticket: Ticket, now: dt.datetime) -> str:
+    """Why the resident may not rate the ticket now, in words for the resident ("" if they
+    may)."""
+    if ticket.rated_at is not None:
+        return _("This report has already been rated. Each report can be rated once.")
+    if ticket.status not in RATABLE:
+        if ticket.status in (Status.CLOSED, Status.MERGED, Status.REJECTED):
+            return _("This report is closed, so it can no longer be rated.")
+        return _("You can rate this report once it has been dealt with.")
+    until = rating_deadline(ticket)
+    if until is not None and now > until:
+        return _("The time to rate this report ended on %(date)s.") % {
+            "date": timezone.localtime(until).strftime("%Y-%m-%d")}
+    return ""
+
+
+def ticket_rate(*, ticket: Ticket, satisfaction: str, comment: str = "") -> Ticket:
+    """The resident rates the outcome from the tracking page (no login). Raises
+    ValidationError naming `satisfaction` (or `comment`) when the rating is refused; a refused
+    rating changes nothing."""
+    comment = (comment or "").strip()
+    refusal = rating_refusal(ticket, timezone.now())
+    if refusal:
+        raise ValidationError({"satisfaction": refusal})
+    if len(comment) > MAX_RATING_COMMENT:
+        raise ValidationError({"comment": _("Keep the comment to %(count)s characters.") % {
+            "count": MAX_RATING_COMMENT}})
+    try:
+        return ticket_transition(ticket=ticket, actor=None, action="rate", note=comment,
+                                 satisfaction=satisfaction, comment=comment)
+    except TransitionConflict:  # rated or changed meanwhile: say why, as above
+        fresh = Ticket.objects.get(pk=ticket.pk)
+        raise ValidationError({"satisfaction": rating_refusal(fresh, timezone.now()) or _(
+            "This report has changed. Reload the page.")}) from None
 
 
 # --- Rights ---------------------------------------------------------------------------------
@@ -297,6 +367,11 @@ def ticket_rights(user: User, ticket: Ticket) -> tuple[bool, bool]:
 
 
 def _require_right(actor: User | None, who: str, ticket: Ticket) -> None:
+    if who == RESIDENT:
+        if actor is not None:
+            raise PermissionDenied(_("Only the resident rates the outcome, on the tracking "
+                                     "page."))
+        return
     if who == SYSTEM:
         if actor is not None:
             raise PermissionDenied(_("Only the deadline sweep does this."))
@@ -333,9 +408,9 @@ def ticket_transition(*, ticket: Ticket, actor: User | None, action: str, note: 
     now = timezone.now()
     before = ticket.status
     data = HANDLERS.get(action, _no_extra)(ticket, actor, now, note=note, **params) or {}
-    if transition.target is not None and action != "evaluate":
+    if transition.target is not None:
         ticket.status = transition.target
-    if action == "evaluate":
+    if "to" in data:  # evaluate and rate: the target depends on the answer
         ticket.status = data["to"]
     _schedule(ticket)
     ticket.save()
@@ -356,15 +431,22 @@ def ticket_transition(*, ticket: Ticket, actor: User | None, action: str, note: 
 @transaction.atomic
 def ticket_photo_add(*, ticket: Ticket, actor: User | None, photo, public: bool = False
                      ) -> TicketPhoto:
-    """A photo taken at intake (not shown to the public unless a resolving step shares it)."""
+    """A photo taken at intake (not shown to the public unless a resolving step shares it),
+    shown on the timeline with the ticket's first line."""
     check_photo(photo)
-    return TicketPhoto.objects.create(ticket=ticket, image=photo, public=public)
+    return TicketPhoto.objects.create(ticket=ticket, image=photo, public=public,
+                                      event=_created_event(ticket))
+
+
+def _created_event(ticket: Ticket) -> TicketEvent | None:
+    return ticket.events.filter(kind=EventKind.CREATED).order_by("pk").first()
 
 
 def allowed_actions(*, ticket: Ticket, user: User) -> list[str]:
     """The actions the user may run on the ticket now (for the buttons of a page)."""
     owner, supervisor = (True, True) if sees_everything(user) else ticket_rights(user, ticket)
-    rights = {OWNER: owner, SUPERVISOR: supervisor, ANYONE: True, SYSTEM: False}
+    rights = {OWNER: owner, SUPERVISOR: supervisor, ANYONE: True, SYSTEM: False,
+              RESIDENT: False}
     return [name for name, transition in TRANSITIONS.items()
             if ticket.status in transition.sources and rights[transition.who]]
 
@@ -430,6 +512,35 @@ def _evaluate(ticket, actor, now, satisfaction: str = "", **params) -> dict:
         return {"to": Status.IN_PROGRESS, "satisfaction": satisfaction}
     ticket.closed_at = now
     return {"to": Status.CLOSED, "satisfaction": satisfaction}
+
+
+def _rate(ticket, actor, now, satisfaction: str = "", comment: str = "", **params) -> dict:
+    """The resident's rating: once, within the policy's days after the resolution. Satisfied
+    or basically satisfied closes the ticket; unsatisfied reopens the work at the owner, or
+    sends it to the node above, as the policy says."""
+    refusal = rating_refusal(ticket, now)
+    if refusal:
+        raise ValidationError({"satisfaction": refusal})
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or "
+                                                 "unsatisfied.")})
+    ticket.satisfaction = satisfaction
+    ticket.rated_at = now
+    ticket.rating_comment = comment
+    data: dict[str, Any] = {"satisfaction": satisfaction, "by": "resident"}
+    if satisfaction != Satisfaction.UNSATISFIED:
+        ticket.closed_at = now
+        return {**data, "to": Status.CLOSED}
+    ticket.resolved_at = None
+    parent = ticket.owner.parent
+    if (evaluation_policy().unsatisfied_to == UnsatisfiedTo.SUPERVISOR
+            and ticket.department_id is None and parent is not None):
+        previous = ticket.owner.name
+        ticket.owner = parent
+        ticket.assignee = None
+        _start_stage(ticket, now)
+        return {**data, "to": Status.NEW, "from_owner": previous, "to_owner": parent.name}
+    return {**data, "to": Status.IN_PROGRESS}
 
 
 def _follow_up(ticket, actor, now, **params) -> dict:
@@ -541,6 +652,7 @@ HANDLERS = {
     "uphold_return": _uphold_return, "reject_return": _reject_return,
     "request_extension": _request_extension, "approve_extension": _approve_extension,
     "refuse_extension": _refuse_extension, "escalate": _escalate, "auto_escalate": _escalate,
+    "rate": _rate,
     "assign": _assign, "merge": _merge, "reject": _reject,
 }
 

@@ -33,8 +33,13 @@ class Due:
 def moments(ticket: Ticket) -> list[Due]:
     """Every reminder-worthy moment of the ticket's current stage, in no particular order."""
     if ticket.status in (Status.REPLIED, Status.FOLLOW_UP) and ticket.replied_at:
-        days = settings.TICKET_EVALUATION_DAYS
-        close = Due(ReminderStage.RESOLVE, "close", ticket.replied_at + dt.timedelta(days=days))
+        # Closed unevaluated after the waiting days, never while the resident may still rate it
+        # on the tracking page.
+        close_at = ticket.replied_at + dt.timedelta(days=settings.TICKET_EVALUATION_DAYS)
+        rating_ends = services.rating_deadline(ticket)
+        if rating_ends is not None and rating_ends > close_at:
+            close_at = rating_ends
+        close = Due(ReminderStage.RESOLVE, "close", close_at)
         if ticket.status == Status.FOLLOW_UP:
             return [close]
         # The resident is called back the day after the reply.

@@ -34,6 +34,8 @@ EVENT_MESSAGES = {
     "uphold_return": gettext_noop("Ticket %(ref)s was re-routed to you: %(title)s"),
     "chase": gettext_noop("Chase notice for ticket %(ref)s: %(title)s"),
     "request_extension": gettext_noop("Extension requested for ticket %(ref)s"),
+    "rate_unsatisfied": gettext_noop(
+        "The resident is not satisfied with ticket %(ref)s; it is back with you: %(title)s"),
 }
 REMINDER_MESSAGES: dict[str, str] = {
     ReminderKind.DUE_SOON: gettext_noop("Ticket %(ref)s is due soon: %(title)s"),
@@ -94,6 +96,8 @@ def event_recipients(ticket: Ticket, action: str) -> set:
 
 
 def _event_action(event: TicketEvent) -> str:
+    if event.action == "rate":  # only an unsatisfied rating gives the owner work again
+        return "rate_unsatisfied" if event.data.get("satisfaction") == "unsatisfied" else "rate"
     return "created" if event.kind == "created" else event.action
 
 

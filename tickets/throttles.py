@@ -1,5 +1,5 @@
 """Rate limits for the pages and API that need no login: reports per client IP and per phone
-number, look-ups per client IP.
+number, look-ups and ratings per client IP.
 
 DRF's SimpleRateThrottle does the counting in the default cache. The look-up API uses its class
 the usual way (a request that is let through counts); the HTML views call `refusal` (the same
@@ -25,6 +25,7 @@ from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 REPORTS_PER_PHONE = "5/hour"
 REPORTS_PER_IP = "20/hour"
 LOOKUPS_PER_IP = "20/hour"
+RATINGS_PER_IP = "20/hour"
 
 
 def client_ident(throttle: BaseThrottle, request) -> str:
@@ -94,6 +95,17 @@ class ReportPhoneThrottle(_ReportThrottle):
 class LookupIPThrottle(_PublicRateThrottle):
     scope = "public_lookup_ip"
     default_rate = LOOKUPS_PER_IP
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": client_ident(self, request)}
+
+
+class RatingIPThrottle(_PublicRateThrottle):
+    """Ratings from the tracking page and the public API, per client address (each attempt
+    counts, like a look-up: a token is unguessable, but a client should not hammer it)."""
+
+    scope = "public_rating_ip"
+    default_rate = RATINGS_PER_IP
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_ident(self, request)}

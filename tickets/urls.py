@@ -23,4 +23,5 @@ public_urlpatterns = [
     path("report/", public.report, name="report"),
     path("track/", public.lookup, name="lookup"),
     path("track/<str:token>/", public.track, name="track"),
+    path("track/<str:token>/rate/", public.rate, name="rate"),
 ]

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 #                property staff), or the liaisons of the department it was whistled to;
 #   supervisor - heads and center staff strictly above the owning node (the dispatcher);
 #   anyone     - anyone who can see the ticket (comments);
-#   system     - the deadline sweep only.
+#   system     - the deadline sweep only;
+#   resident   - the resident holding the tracking link (no login: no actor).
 OWNER, SUPERVISOR, ANYONE, SYSTEM = "owner", "supervisor", "anyone", "system"
+RESIDENT = "resident"
 
 WORKING = (Status.ACCEPTED, Status.IN_PROGRESS)
 LIVE = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD, Status.RETURNED)
@@ -78,6 +80,12 @@ TRANSITIONS: dict[str, Transition] = {
 EVALUATE = Transition(_("Record the evaluation"), (Status.REPLIED, Status.FOLLOW_UP), None,
                       OWNER)
 TRANSITIONS["evaluate"] = EVALUATE
+
+# rate is the resident's own evaluation on the tracking page, once, after the resolution:
+# its target, like evaluate's, depends on the answer (and on the rating policy).
+RATABLE = (Status.RESOLVED, Status.REPLIED, Status.FOLLOW_UP)
+RATE = Transition(_("Rated by the resident"), RATABLE, None, RESIDENT, public=True)
+TRANSITIONS["rate"] = RATE
 
 RETURN_REASONS = {
     "not_our_area": _("Not in our grid"),

@@ -15,7 +15,7 @@ from grids.selectors import subtree_q
 from tickets.models import Status, Ticket
 
 from .. import selectors, services
-from ..models import BOARD_TEXT_LENGTH, BoardStatus
+from ..models import BOARD_TEXT_LENGTH, BoardStatus, MatchStatus
 
 BOARD_STATES = [(selectors.BOARD_PENDING, _("Awaiting approval")), *BoardStatus.choices]
 
@@ -35,12 +35,18 @@ class BoardEntrySerializer(serializers.ModelSerializer):
     approved_by = serializers.SerializerMethodField()
     approved_at = serializers.SerializerMethodField()
     decided_at = serializers.SerializerMethodField()
+    match_status = serializers.ChoiceField(
+        choices=[(status.value, status.label)
+                 for status in (MatchStatus.MATCHED, MatchStatus.DELIVERED)],
+        read_only=True, allow_null=True,
+        help_text=_("Whether an offer was matched to the need (matched, then delivered); null "
+                    "while nobody has taken it up (the board shows 待认领)."))
 
     class Meta:
         model = Ticket
         fields = ["id", "reference", "title", "need_status", "owner_name", "community",
                   "board_status", "text", "suggested_text", "approved_by", "approved_at",
-                  "decided_at", "created_at"]
+                  "decided_at", "match_status", "created_at"]
         read_only_fields = fields
 
     def _entry(self, need: Ticket):

@@ -109,6 +109,15 @@ class ServiceItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def where(self) -> str:
+        """Where to go, naming the service point once: its name, then the place unless the
+        place already names it (a point's address often starts with its name)."""
+        point = self.service_point.name if self.service_point_id and self.service_point else ""
+        if point and self.place and point not in self.place:
+            return f"{point} · {self.place}"
+        return self.place or point
+
 
 class MatchStatus(models.TextChoices):
     MATCHED = "matched", _("Matched")

@@ -193,7 +193,7 @@ def decision_make_ticket(*, decision: Decision, actor: User, owner: GridNode | N
         raise ValidationError(errors)
     # The category a migration creates; made again if an administrator deleted it.
     category, _created = Category.objects.get_or_create(
-        code=DECISION_CATEGORY, defaults={"name": "议事决定", "position": 12})
+        code=DECISION_CATEGORY, defaults={"name": "议事决定", "position": 12, "internal": True})
     meeting = decision.meeting
     resolve_by = timezone.make_aware(dt.datetime.combine(due_on, END_OF_DAY))
     if resolve_by <= timezone.now():

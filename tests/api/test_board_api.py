@@ -139,3 +139,20 @@ def test_the_schema_describes_the_board_endpoints(community, api_client):
     assert approve["required"] == ["text"] and approve["properties"]["text"]["maxLength"] == 200
     states = schema["components"]["schemas"]["BoardStatusEnum"]["enum"]
     assert set(states) == {"pending", "published", "kept_off", "withdrawn"}
+
+
+def test_each_entry_says_whether_an_offer_was_matched_to_the_need(community, api_client):
+    from committees.models import MatchStatus
+    from tests.committees.factories import ServiceItemFactory
+
+    staff = community.center_staff
+    waiting, matched, delivered = (wish(community, title=title)
+                                   for title in ("收音机", "智能手机课", "轮椅"))
+    service = ServiceItemFactory(community=community.community, name="智能手机课堂")
+    services.match_create(need=matched, actor=staff, service=service)
+    done = services.match_create(need=delivered, actor=staff, service=service)
+    services.match_set_status(match=done, actor=staff, status=MatchStatus.DELIVERED)
+    api_client.force_authenticate(staff)
+    rows = {row["id"]: row["match_status"] for row in api_client.get(URL).json()["results"]}
+    assert rows == {waiting.pk: None, matched.pk: "matched", delivered.pk: "delivered"}
+    assert api_client.get(f"{URL}{matched.pk}/").json()["match_status"] == "matched"

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 # to the login page.
 ANONYMOUS_OTHERWISE = {
     "logout": 405,  # logging out is a POST
+    "public:rate": 405,  # rating the outcome is a POST from the tracking page
     "set_language": 302,  # back to where the language was chosen
 }
 

@@ -64,6 +64,9 @@ ROLES = (Role.HEAD, Role.WORKER, Role.VOLUNTEER, Role.PROPERTY_STAFF, Role.PARTY
 EVERYONE = {"home": 200, "tickets:inbox": 200, "logout": 405, "set_language": 302,
             "login": 302, "healthz": 200}
 
+# Forms that need no login and take only POST (a resident's rating on the tracking page).
+PUBLIC_POST_ONLY = {"public:rate"}
+
 # Pages that send a user elsewhere when called without the object they work on.
 REDIRECTS = {"residents:resident_create": 302}
 
@@ -228,6 +231,8 @@ class _FillAny:
 def _role_free_answer(role: str, route) -> int | None:
     """The answer of a page that does not depend on the matrix: public pages, the login page for
     visitors, and the pages of anyone logged in."""
+    if route.name in PUBLIC_POST_ONLY:
+        return 405
     if role == ANONYMOUS:
         if route.name in ("logout", "set_language"):
             return EVERYONE[route.name]

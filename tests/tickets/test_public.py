@@ -244,7 +244,8 @@ def test_a_photo_is_kept_for_staff_and_not_served_to_the_public(
     stored = TicketPhoto.objects.get()
     assert response.status_code == 302
     assert stored.ticket == Ticket.objects.get() and stored.public is False
-    assert stored.event is None and stored.image.storage.exists(stored.image.name)
+    # Shown on the ticket's first timeline entry, to staff only.
+    assert stored.event.kind == "created" and stored.image.storage.exists(stored.image.name)
     page = client.get(response["Location"]).content.decode()
     assert stored.image.name.rsplit("/", 1)[-1] not in page and "<img" not in page
     assert client.get(settings.MEDIA_URL + stored.image.name).status_code == 404

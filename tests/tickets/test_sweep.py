@@ -9,7 +9,7 @@ from grids.models import Role
 from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.tickets.factories import make_ticket
 from tickets import services
-from tickets.models import Notification, Reminder, SLAPolicy, Status, Whistle
+from tickets.models import EvaluationPolicy, Notification, Reminder, SLAPolicy, Status, Whistle
 from tickets.sweep import sweep
 from tickets.tasks import deliver_reminder_task
 
@@ -107,6 +107,18 @@ def test_a_replied_ticket_without_evaluation_closes_after_the_waiting_days(commu
     assert sweep(timezone.now() + dt.timedelta(days=7, minutes=1)) == {"closed": 1}
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED and ticket.satisfaction == ""
+
+
+def test_a_replied_ticket_stays_open_while_the_resident_may_still_rate_it(community, settings):
+    settings.TICKET_EVALUATION_DAYS = 7
+    EvaluationPolicy.objects.update_or_create(pk=EvaluationPolicy.objects.values_list(
+        "pk", flat=True).first(), defaults={"rating_days": 20})
+    ticket = make_ticket(node=community.g5a)
+    for action, note in (("accept", ""), ("start", ""), ("resolve", "已修"), ("reply", "已修好")):
+        ticket = services.ticket_transition(ticket=ticket, actor=community.worker_a,
+                                            action=action, note=note)
+    assert sweep(timezone.now() + dt.timedelta(days=7, minutes=1)) == {"follow_up:due_soon": 1}
+    assert sweep(timezone.now() + dt.timedelta(days=20, minutes=1)) == {"closed": 1}
 
 
 def test_the_sweep_command_reports_what_it_did(community, hourly_policy, capsys):

@@ -12,29 +12,33 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors
+from .. import selectors, services
 from ..forms_public import (
     IDEMPOTENCY_KEY,
     LOOKUP_MISMATCH,
     LOOKUP_THROTTLED,
+    RATING_THROTTLED,
     REPORT_BUSY,
     REPORT_THROTTLED,
     LookupForm,
+    RatingForm,
     ReportBusy,
     ReportForm,
     ReportRefused,
     report_submit,
     ticket_by_code,
 )
-from ..models import EventKind, Status, Ticket
+from ..models import EventKind, Satisfaction, Status, Ticket
 from ..services import IdempotencyMismatch
-from ..throttles import LookupIPThrottle, refusal
+from ..throttles import LookupIPThrottle, RatingIPThrottle, refusal
+from ..workflow import RATABLE
 
 # What a resident reads for each public line of the timeline.
 PUBLIC_EVENT_LABELS = {
@@ -42,6 +46,7 @@ PUBLIC_EVENT_LABELS = {
     "resolve": gettext_lazy("Dealt with"),
     "reply": gettext_lazy("Reply to you"),
     "reject": gettext_lazy("Not taken up"),
+    "rate": gettext_lazy("Your rating"),
 }
 
 
@@ -51,6 +56,10 @@ def new_idempotency_key() -> str:
 
 def _event_label(event) -> str:
     key = "created" if event.kind == EventKind.CREATED else event.action
+    if key == "rate" and event.data.get("satisfaction") in Satisfaction.values:
+        return _("%(label)s: %(rating)s") % {
+            "label": PUBLIC_EVENT_LABELS[key],
+            "rating": Satisfaction(event.data["satisfaction"]).label}
     if key in PUBLIC_EVENT_LABELS:
         return str(PUBLIC_EVENT_LABELS[key])
     return str(Status(event.to_status).label if event.to_status else event.get_kind_display())
@@ -68,6 +77,12 @@ def public_view(ticket: Ticket) -> dict[str, Any]:
         "is_open": ticket.is_open,
         "grid": ticket.owner.name,
         "created_at": ticket.created_at,
+        "rating": {"satisfaction": ticket.satisfaction,
+                   "label": ticket.get_satisfaction_display(),
+                   "comment": ticket.rating_comment, "at": ticket.rated_at}
+        if ticket.rated_at else None,
+        "can_rate": not services.rating_refusal(ticket, timezone.now()),
+        "rate_until": services.rating_deadline(ticket) if ticket.status in RATABLE else None,
         "events": [
             {"kind": event.kind, "action": event.action, "label": _event_label(event),
              "note": event.note, "at": event.created_at}
@@ -90,7 +105,7 @@ def _report_page(request: HttpRequest, form: ReportForm, status: int = 200) -> H
                   {"form": form, "idempotency_key": key}, status=status)
 
 
-def _add_service_errors(form: ReportForm, error: ValidationError) -> None:
+def _add_service_errors(form: ReportForm | RatingForm, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error.messages)
         return
@@ -130,13 +145,39 @@ def report(request: HttpRequest) -> HttpResponse:
     return redirect("public:track", ticket.tracking_token)
 
 
+def _track_page(request: HttpRequest, ticket: Ticket, form: RatingForm | None = None,
+                status: int = 200) -> HttpResponse:
+    response = render(request, "tickets/public/track.html", {
+        "view": public_view(ticket), "token": ticket.tracking_token,
+        "rating_form": form or RatingForm()}, status=status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
 @require_http_methods(["GET", "HEAD"])
 @never_cache
 def track(request: HttpRequest, token: str) -> HttpResponse:
+    return _track_page(request, selectors.public_ticket(token=token))
+
+
+@require_http_methods(["POST"])
+@never_cache
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    """The resident rates the outcome (once, after the resolution, within the policy's days)."""
     ticket = selectors.public_ticket(token=token)
-    response = render(request, "tickets/public/track.html", {"view": public_view(ticket)})
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    wait = refusal([RatingIPThrottle()], request)
+    if wait is not None:
+        return _too_many(request, wait, RATING_THROTTLED)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _track_page(request, ticket, form, status=400)
+    try:
+        services.ticket_rate(ticket=ticket, **form.cleaned_data)
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _track_page(request, ticket, form, status=400)
+    messages.success(request, _("Thank you for your rating."))
+    return redirect("public:track", ticket.tracking_token)
 
 
 @sensitive_post_parameters("phone")
