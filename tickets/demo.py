@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grids.models import Assignment, GridNode, NodeKind, Role
+from grids.selectors import routing_roles
 from residents.models import Dwelling
 
 from . import services
@@ -126,6 +127,7 @@ class TicketPlace:
         self.categories = {c.code: c for c in Category.objects.filter(active=True)}
         self.department = Department.objects.filter(active=True, liaisons__isnull=False).first()
         self._routes: dict[tuple, GridNode] = {}
+        self.staffing_roles = routing_roles()
         self._policies: dict[tuple[str, str], object] = {}
 
     def _is_lowest(self, node: GridNode) -> bool:
@@ -135,7 +137,8 @@ class TicketPlace:
         """`services.route`, asked once per place and routing rule."""
         key = (location.pk, category.route_to_kind, category.route_to_role)
         if key not in self._routes:
-            self._routes[key] = services.route(location=location, category=category)
+            self._routes[key] = services.route(location=location, category=category,
+                                               staffing_roles=self.staffing_roles)
         return self._routes[key]
 
     def policy(self, whistle: str, kind: str):
