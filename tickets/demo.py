@@ -152,6 +152,15 @@ class TicketPlace:
         roles = self.people[ticket.owner_id]
         return next((roles[role][0] for role in DOER_ROLES if roles[role]), None)
 
+    def dispatcher(self, owner: GridNode):
+        """The street dispatcher at the node or above it, if any."""
+        node: GridNode | None = owner
+        while node is not None:
+            if self.people[node.pk][Role.DISPATCHER]:
+                return self.people[node.pk][Role.DISPATCHER][0]
+            node = self.nodes.get(node.parent_id)
+        return None
+
     def supervisor(self, owner: GridNode):
         node = self.nodes.get(owner.parent_id)
         while node is not None:
@@ -226,17 +235,22 @@ def step_accept(life: TicketLife, *, late_share: float = 0.08) -> bool:
 
 
 def _escalate(life: TicketLife, *, department: Department | None = None) -> bool:
+    """Up one node (上报), or, with a department, a whistle (吹哨) from the owning node: by the
+    street's dispatcher where the street has one."""
     ticket = life.ticket
     previous = ticket.department.name if ticket.department_id else ticket.owner.name
     actor = ticket.assignee or life.place.doer(ticket)
-    action_note = NOTES["whistle"] if department else NOTES["escalate"]
+    data = {"from_owner": previous}
     if department is not None:
+        actor = life.place.dispatcher(ticket.owner) or actor
+        data.update(department=department.name, origin=ticket.owner.name)
         ticket.department = department
     else:
         ticket.owner = life.place.nodes[ticket.owner.parent_id]
-    target = ticket.department.name if ticket.department_id else ticket.owner.name
-    if not life.step(life.hours(0.5, 6), "escalate", actor=actor, status=Status.NEW,
-                     note=action_note, data={"from_owner": previous, "to_owner": target}):
+    data["to_owner"] = ticket.department.name if ticket.department_id else ticket.owner.name
+    action = "whistle" if department is not None else "escalate"
+    if not life.step(life.hours(0.5, 6), action, actor=actor, status=Status.NEW,
+                     note=NOTES[action], data=data):
         return False
     ticket.assignee = None
     ticket.escalation_level += 1

@@ -131,3 +131,43 @@ def test_the_liaison_hears_that_the_street_whistled_in_the_inbox_and_by_mail(
     assert notice.text.startswith("示范街道吹哨")
     assert "占道经营" in notice.text and "请报到" in notice.text
     assert [m.subject for m in mail.outbox] == [notice.text[:120]]
+
+
+def test_the_dispatcher_sees_each_departments_latest_report(community, dispatcher, city,
+                                                            police, login):
+    liaison = UserFactory(username="liaison_cg")
+    city.liaisons.add(liaison)
+    reported = whistle(make_ticket(node=community.g5a, title="占道经营"), dispatcher, city)
+    reported = services.ticket_transition(ticket=reported, actor=liaison, action="accept")
+    services.ticket_transition(ticket=reported, actor=liaison, action="start")
+    services.ticket_transition(ticket=reported, actor=liaison, action="progress",
+                               note="已到现场，责令商户整改")
+    waiting = whistle(make_ticket(node=community.g5b, title="噪音扰民"), dispatcher, police)
+    make_ticket(node=community.g5a, title="楼道灯不亮")  # not whistled: not listed
+
+    page = login(dispatcher).get(reverse("tickets:whistled"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    city_part = html[html.index('data-department="cgj"'):html.index('data-department="pcs"')]
+    police_part = html[html.index('data-department="pcs"'):]
+    assert reported.reference in city_part and "已到现场，责令商户整改" in city_part
+    assert "已报到" in city_part and "未报到" not in city_part
+    assert waiting.reference in police_part and "未报到" in police_part
+    assert "楼道灯不亮" not in html
+    assert "示范街道" in city_part  # who whistled
+
+
+def test_the_whistles_page_costs_the_same_queries_for_more_tickets(
+        community, dispatcher, city, login, django_assert_max_num_queries):
+    client = login(dispatcher)
+    whistle(make_ticket(node=community.g5a), dispatcher, city)
+    client.get(reverse("tickets:whistled"))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("tickets:whistled"))
+    for _ in range(4):
+        whistle(make_ticket(node=community.g5b), dispatcher, city)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(reverse("tickets:whistled"))
