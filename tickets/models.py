@@ -147,13 +147,6 @@ class WhistleRule(models.Model):
         if self.node is not None and self.node.kind != self.node_kind:
             raise ValidationError({"node": _("Choose a node of the level chosen above.")})
 
-    def allows(self, node: GridNode, department_id: int) -> bool:
-        """Whether this rule lets `node` whistle to the department."""
-        if not self.active or node.kind != self.node_kind:
-            return False
-        if self.node_id is not None and self.node_id != node.pk:
-            return False
-        return self.department_id is None or self.department_id == department_id
 
 
 class DeadlineUnit(models.TextChoices):

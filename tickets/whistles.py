@@ -9,6 +9,8 @@ the whistle comes from. Administrators and the system whistle from any node on t
 does a department's liaison passing a whistled ticket on to another department.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
@@ -16,49 +18,67 @@ from gridportal import permissions
 from grids.models import GridNode
 from grids.selectors import sees_everything
 
-from .models import Department, Ticket, WhistleRule
+from .models import WHISTLING_KINDS, Department, Ticket, WhistleRule
 
 ACT = "tickets.act"
 
 
-def _chain(ticket: Ticket) -> list[GridNode]:
-    return list(ticket.owner.get_ancestors(ascending=True, include_self=True))
+@dataclass(frozen=True)
+class Level:
+    """A node a whistle may come from: its id and kind."""
+
+    node_id: int
+    kind: str
 
 
-def whistling_nodes(*, actor: User | AnonymousUser | None, ticket: Ticket) -> list[GridNode]:
-    """The nodes the actor may whistle this ticket from, lowest first (before the rules)."""
-    chain = _chain(ticket)
+def whistling_levels(*, actor: User | AnonymousUser | None, ticket: Ticket) -> list[Level]:
+    """The nodes the actor may whistle this ticket from, lowest first (before the rules). For a
+    person, the nodes where they work that cover the ticket's owner, from their assignments
+    (no query beyond those the matrix reads once per request)."""
+    owner = ticket.owner
     if actor is None or sees_everything(actor) or ticket.department_id is not None:
-        return chain
+        chain = owner.get_ancestors(ascending=True, include_self=True)
+        return [Level(node.pk, node.kind) for node in chain if node.kind in WHISTLING_KINDS]
     roles = permissions.roles_with(ACT, permissions.Scope.SUBTREE)
-    held = {holding.node_id for holding in permissions.holdings(actor) if holding.role in roles}
-    return [node for node in chain if node.pk in held]
+    held = sorted({(holding.lft, holding.node_id, holding.kind)
+                   for holding in permissions.holdings(actor)
+                   if holding.role in roles and holding.kind in WHISTLING_KINDS
+                   and holding.tree_id == owner.tree_id
+                   and holding.lft <= owner.lft and owner.rght <= holding.rght}, reverse=True)
+    return [Level(node_id, kind) for _lft, node_id, kind in held]
 
 
-def _rules(nodes: list[GridNode]) -> list[WhistleRule]:
-    if not nodes:
+def _rules(levels: list[Level]) -> list[WhistleRule]:
+    if not levels:
         return []
     return list(WhistleRule.objects.filter(active=True).filter(
-        Q(node__in=nodes) | Q(node__isnull=True, node_kind__in={node.kind for node in nodes})))
+        Q(node_id__in=[level.node_id for level in levels])
+        | Q(node__isnull=True, node_kind__in={level.kind for level in levels})))
+
+
+def _allows(rule: WhistleRule, level: Level, department_id: int | None = None) -> bool:
+    if rule.node_kind != level.kind or rule.node_id not in (None, level.node_id):
+        return False
+    return department_id is None or rule.department_id in (None, department_id)
 
 
 def whistle_origin(*, actor: User | AnonymousUser | None, ticket: Ticket,
                    department: Department) -> GridNode | None:
     """The node the whistle to `department` comes from, or None when the actor's level may not
     whistle to it."""
-    nodes = whistling_nodes(actor=actor, ticket=ticket)
-    rules = _rules(nodes)
-    return next((node for node in nodes
-                 if any(rule.allows(node, department.pk) for rule in rules)), None)
+    levels = whistling_levels(actor=actor, ticket=ticket)
+    rules = _rules(levels)
+    origin = next((level for level in levels
+                   if any(_allows(rule, level, department.pk) for rule in rules)), None)
+    return None if origin is None else GridNode.objects.get(pk=origin.node_id)
 
 
 def whistle_departments(*, actor: User | AnonymousUser | None,
                         ticket: Ticket) -> list[Department]:
     """The active departments the actor may whistle this ticket to (for the page's choices),
     without the one that has it now."""
-    nodes = whistling_nodes(actor=actor, ticket=ticket)
-    rules = [rule for rule in _rules(nodes) if any(
-        rule.node_kind == node.kind and rule.node_id in (None, node.pk) for node in nodes)]
+    levels = whistling_levels(actor=actor, ticket=ticket)
+    rules = [rule for rule in _rules(levels) if any(_allows(rule, level) for level in levels)]
     if not rules:
         return []
     departments = Department.objects.filter(active=True).exclude(pk=ticket.department_id or 0)
