@@ -7,6 +7,9 @@ from django.views.decorators.cache import never_cache
 from rest_framework.exceptions import NotFound
 
 from grids import selectors as grid_selectors
+from tickets import selectors as ticket_selectors
+
+from . import permissions
 
 
 @login_required
@@ -15,6 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
     rollups = {r.node.pk: r for r in grid_selectors.tree_rollup_for(user=request.user)}
     cards = [(node, rollups.get(node.pk)) for node in own]
     context = {"cards": cards, "sees_everything": grid_selectors.sees_everything(request.user)}
+    if ticket_selectors.READ in permissions.held(request.user):
+        # 我的任务 first: what is new, due soon and overdue, each a link to those tasks.
+        counts = ticket_selectors.my_task_counts(user=request.user)
+        context["task_total"] = counts["total"]
+        context["task_groups"] = [(name, label, counts[name]) for name, label
+                                  in ticket_selectors.TASK_GROUP_LABELS.items()]
     if context["sees_everything"] and not own:
         context["roots"] = [r for r in rollups.values() if r.node.parent_id is None]
     return render(request, "home.html", context)

@@ -56,7 +56,20 @@ class CallerSearchForm(BootstrapForm):
         return phone
 
 
-class TicketForm(BootstrapForm):
+class PhotosChosenAgainMixin:
+    """A form with photos that comes back with errors cannot hand the chosen files back to the
+    browser: it says so, so that nobody thinks the photos went with the ticket."""
+
+    @property
+    def photos_must_be_chosen_again(self) -> bool:
+        return bool(self.is_bound and self.errors
+                    and self.files.getlist(self.add_prefix("photos")))
+
+    photos_again_text = _("The form was not saved, so the photos you chose were not kept: "
+                          "choose them again before sending.")
+
+
+class TicketForm(PhotosChosenAgainMixin, BootstrapForm):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     whistle = forms.ChoiceField(label=_("Whistle class"), choices=Whistle.choices,
                                 initial=Whistle.ROUTINE)
@@ -130,7 +143,7 @@ class WorkOrderImportForm(BootstrapForm):
         return upload
 
 
-class QuickReportForm(BootstrapForm):
+class QuickReportForm(PhotosChosenAgainMixin, BootstrapForm):
     """A grid worker's report from the street: what, where (one of their grids), a photo."""
 
     category = forms.ModelChoiceField(label=_("Category"),

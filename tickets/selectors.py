@@ -8,9 +8,10 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridportal import permissions
 from gridportal.permissions import Target, within_q
@@ -29,7 +30,7 @@ from .services import (  # noqa: F401 - the capability names, re-exported for th
     SELF_REPORT_KEY_PREFIX,
     SUPERVISE,
 )
-from .workflow import LIVE, OPEN
+from .workflow import LIVE, OPEN, WORKING
 
 ORDERINGS = {"newest": ("-id",), "deadline": ("resolve_due_at", "id")}
 
@@ -178,6 +179,18 @@ def events_for(*, ticket: Ticket, public_only: bool = False) -> QuerySet[TicketE
     return events.filter(public=True) if public_only else events
 
 
+def timeline_for(*, ticket: Ticket
+                 ) -> tuple[list[tuple[TicketEvent, list[TicketPhoto]]], list[TicketPhoto]]:
+    """The ticket's events, each with its photos, and the photos taken when the ticket was
+    entered (they belong to no step): two queries."""
+    photos_by_event: dict[int | None, list[TicketPhoto]] = {}
+    for photo in ticket.photos.order_by("pk"):
+        photos_by_event.setdefault(photo.event_id, []).append(photo)
+    events = [(event, photos_by_event.get(event.pk, []))
+              for event in ticket.events.select_related("actor")]
+    return events, photos_by_event.get(None, [])
+
+
 def ticket_photo_get_for(*, user: User, ticket_pk, photo_pk) -> TicketPhoto:
     """A photo, only when it belongs to that ticket and the ticket is in the user's scope."""
     ticket = ticket_get_for(user=user, pk=ticket_pk)
@@ -187,16 +200,49 @@ def ticket_photo_get_for(*, user: User, ticket_pk, photo_pk) -> TicketPhoto:
         raise Http404 from None
 
 
-def my_tasks(*, user: User) -> QuerySet[Ticket]:
+# A task is due soon when its current deadline (accepting a new one, resolving one being
+# worked) falls within this time from now.
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def due_soon_q(now: dt.datetime | None = None) -> Q:
+    now = now or timezone.now()
+    soon = now + DUE_SOON
+    waiting = Q(status=Status.NEW, accept_due_at__gte=now, accept_due_at__lt=soon)
+    working = Q(status__in=WORKING, resolve_due_at__gte=now, resolve_due_at__lt=soon)
+    return waiting | working
+
+
+# The groups of "my tasks" the worker's home page counts, each a link to the list narrowed to it.
+TASK_GROUPS = {
+    "new": lambda now: Q(status=Status.NEW),
+    "due_soon": due_soon_q,
+    "overdue": overdue_q,
+}
+TASK_GROUP_LABELS = {"new": _("New tasks"), "due_soon": _("Due soon"), "overdue": _("Overdue")}
+
+
+def my_tasks(*, user: User, group: str = "", now: dt.datetime | None = None
+             ) -> QuerySet[Ticket]:
     """A phone list of live work, soonest deadline first: the tickets the user may work now
     (the matrix's `tickets.act`: owned at their nodes, routed to them, or with their
-    department) that are assigned to them or to nobody."""
+    department) that are assigned to them or to nobody; `group` narrows it to one of
+    TASK_GROUPS."""
     tickets = ticket_list_for(user=user).filter(status__in=LIVE)
     if not sees_everything(user):
         workable = permissions.scope_q(user, ACT, TICKET_WORK)
         tickets = tickets.filter(workable if workable is not None else Q()).filter(
             Q(assignee_id=user.pk) | Q(assignee__isnull=True))
+    if group:
+        tickets = tickets.filter(TASK_GROUPS[group](now or timezone.now()))
     return tickets.order_by("resolve_due_at", "id")
+
+
+def my_task_counts(*, user: User, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many of the user's tasks are in each of TASK_GROUPS, and in all: one query."""
+    now = now or timezone.now()
+    counts = {name: Count("pk", filter=condition(now)) for name, condition in TASK_GROUPS.items()}
+    return my_tasks(user=user).order_by().aggregate(total=Count("pk"), **counts)
 
 
 def with_contact_rights(tickets: QuerySet[Ticket], *, user: User) -> QuerySet[Ticket]:

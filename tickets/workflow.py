@@ -90,3 +90,39 @@ RETURN_REASONS = {
     "insufficient": _("Not enough information to act"),
     "private_dispute": _("A private civil dispute for the courts"),
 }
+
+# The step a worker most likely takes next in each status, in order of preference; the phone
+# page offers the first one the user may run as its one primary button, the rest in a menu.
+NEXT_STEPS: dict[str, tuple[str, ...]] = {
+    Status.NEW: ("accept",),
+    Status.ACCEPTED: ("contact", "start"),
+    Status.IN_PROGRESS: ("resolve",),
+    Status.ON_HOLD: ("resume",),
+    Status.RESOLVED: ("reply",),
+    Status.REPLIED: ("evaluate",),
+    Status.FOLLOW_UP: ("evaluate",),
+    Status.RETURNED: ("uphold_return",),
+}
+
+# Steps that take more than the note and photos, and the fields they take.
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "evaluate": ("satisfaction",),
+    "return": ("reason",),
+    "uphold_return": ("target",),
+    "request_extension": ("until",),
+    "assign": ("assignee",),
+    "merge": ("into",),
+    "whistle": ("department",),  # escalating goes up one node and names nothing
+}
+
+
+def primary_step(*, status: str, contacted: bool, allowed: list[str]) -> str | None:
+    """The next step for a ticket in `status` among the `allowed` ones: first contact before
+    starting work (once contact is recorded, starting work), or None when the user may take
+    none of the usual next steps."""
+    for name in NEXT_STEPS.get(status, ()):
+        if name == "contact" and contacted:
+            continue
+        if name in allowed:
+            return name
+    return None

@@ -1,5 +1,5 @@
-"""A grid worker's phone: "my tasks" ordered by deadline, and one task with big action buttons
-(accept, progress with a photo from the camera, resolve, reply)."""
+"""A grid worker's phone: "my tasks" ordered by deadline, and one task with its next step as one
+big button, the other steps in a menu, one note and one photo picker for whichever is taken."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,27 +15,46 @@ from grids.selectors import own_nodes, visible_nodes
 from .. import selectors, services
 from ..forms import QuickReportForm
 from ..models import Channel
-from .staff import ticket_context
-
-# The steps done in the field; the rest stay on the desk page.
-MOBILE_ACTIONS = {"accept", "start", "contact", "progress", "hold", "resume", "resolve", "reply",
-                  "follow_up", "evaluate"}
+from ..workflow import STEP_FIELDS, primary_step
+from .staff import pop_note_draft, ticket_context
 
 
 @requires(selectors.READ)
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    tasks = list(selectors.my_tasks(user=request.user)[:100])
+    """The user's live tasks, soonest deadline first; `?show=new|due_soon|overdue` narrows them
+    to what the home page counts."""
+    show = request.GET.get("show", "")
+    if show not in selectors.TASK_GROUPS:
+        show = ""
+    now = timezone.now()
+    tasks = list(selectors.my_tasks(user=request.user, group=show, now=now)[:100])
     return render(request, "tickets/mobile/my_tasks.html",
-                  {"tasks": tasks, "now": timezone.now()})
+                  {"tasks": tasks, "now": now, "show": show,
+                   "groups": selectors.TASK_GROUP_LABELS.items()})
 
 
 @requires(selectors.READ)
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_get_for(user=request.user, pk=pk)
     context = ticket_context(request, ticket)
-    context["next"] = reverse("tickets:task_detail", args=[ticket.pk])
-    context["mobile_actions"] = MOBILE_ACTIONS
+    allowed = [name for name, _transition in context["actions"]]
+    primary = primary_step(status=ticket.status, contacted=ticket.contacted_at is not None,
+                           allowed=allowed)
+    context.update({
+        "next": reverse("tickets:task_detail", args=[ticket.pk]),
+        "primary": next(((name, transition) for name, transition in context["actions"]
+                         if name == primary), None),
+        "more_steps": [(name, transition, _step_fields(ticket, name))
+                       for name, transition in context["actions"] if name != primary],
+        "primary_fields": _step_fields(ticket, primary) if primary else (),
+        "note_draft": pop_note_draft(request, ticket),
+    })
     return render(request, "tickets/mobile/task_detail.html", context)
+
+
+def _step_fields(ticket, name: str) -> tuple[str, ...]:
+    """The fields a step takes besides the note and photos (a whistle names its department)."""
+    return STEP_FIELDS.get(name, ())
 
 
 @requires(selectors.CREATE)

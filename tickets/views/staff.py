@@ -3,6 +3,8 @@ scoped photos and the inbox."""
 
 import mimetypes
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -110,10 +112,12 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
 
 def ticket_context(request: HttpRequest, ticket: Ticket) -> dict:
     actions = services.allowed_actions(ticket=ticket, user=request.user)
+    events, intake_photos = selectors.timeline_for(ticket=ticket)
     return {
         "ticket": ticket,
-        "events": selectors.events_for(ticket=ticket),
-        "photos": ticket.photos.all(),
+        # Photos taken when the ticket was entered belong to no step: the timeline shows them
+        # with its first entry.
+        "events": events, "intake_photos": intake_photos,
         "actions": [(name, TRANSITIONS[name]) for name in actions],
         "action_names": set(actions),
         "now": timezone.now(),
@@ -150,20 +154,50 @@ def ticket_act(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Check the fields of this step: %(errors)s") % {
             "errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
+        _keep_note_draft(request, ticket)
         return redirect(back or "tickets:detail", *([] if back else [ticket.pk]))
     try:
         services.ticket_transition(ticket=ticket, actor=request.user,
                                    **_action_params(request, form))
     except services.TransitionConflict as conflict:
         messages.warning(request, conflict.messages[0])
+        _keep_note_draft(request, ticket)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+        _keep_note_draft(request, ticket)
     except PermissionDenied as denied:
         messages.error(request, str(denied))
+        _keep_note_draft(request, ticket)
     else:
         label = TRANSITIONS[form.cleaned_data["action"]].label
         messages.success(request, _("Done: %(step)s.") % {"step": label})
     return redirect(back or "tickets:detail", *([] if back else [ticket.pk]))
+
+
+# A step that failed keeps its note for the page it returns to (photos cannot be kept: the
+# page says they must be chosen again).
+NOTE_DRAFTS_KEY = "tickets_note_drafts"
+
+
+def _keep_note_draft(request: HttpRequest, ticket: Ticket) -> None:
+    note = request.POST.get("note", "").strip()[:4000]
+    drafts = request.session.get(NOTE_DRAFTS_KEY, {})
+    drafts = {key: value for key, value in drafts.items() if key != str(ticket.pk)}
+    if note or request.FILES.getlist("photos"):
+        drafts[str(ticket.pk)] = {"note": note,
+                                  "photos_dropped": bool(request.FILES.getlist("photos"))}
+    # A handful at most: one per ticket whose step just failed.
+    request.session[NOTE_DRAFTS_KEY] = dict(list(drafts.items())[-5:])
+
+
+def pop_note_draft(request: HttpRequest, ticket: Ticket) -> dict:
+    """The note (and whether photos were dropped) of this ticket's step that just failed."""
+    drafts = request.session.get(NOTE_DRAFTS_KEY)
+    if not drafts or str(ticket.pk) not in drafts:
+        return {}
+    draft = drafts.pop(str(ticket.pk))
+    request.session[NOTE_DRAFTS_KEY] = drafts
+    return draft if isinstance(draft, dict) else {}
 
 
 def _action_params(request: HttpRequest, form: ActionForm) -> dict:
@@ -182,6 +216,9 @@ def _action_params(request: HttpRequest, form: ActionForm) -> dict:
 
 @requires(selectors.READ)
 @cache_control(private=True, max_age=300)
+# Opened on its own, a photo is shown by the browser's image viewer, which styles it inline;
+# a photo runs no script, so its own answer allows inline styles and nothing else.
+@csp_replace({"style-src": [UNSAFE_INLINE]})
 def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     photo = selectors.ticket_photo_get_for(user=request.user, ticket_pk=pk, photo_pk=photo_pk)
     content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
