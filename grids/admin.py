@@ -11,7 +11,7 @@ from mptt.admin import DraggableMPTTAdmin, TreeRelatedFieldListFilter
 from gridportal import permissions
 
 from . import services
-from .models import Assignment, GridNode, OpeningHours, ServicePoint
+from .models import Assignment, GridNode, OpeningHours, RoutingRole, ServicePoint
 from .selectors import READ_TREE, scope_queryset, visible_nodes
 
 
@@ -165,3 +165,11 @@ class AssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["user"]
     list_select_related = ["node", "user"]
     date_hierarchy = "starts_on"
+
+
+@admin.register(RoutingRole)
+class RoutingRoleAdmin(admin.ModelAdmin):
+    """Routing settings: which roles make a grid staffed, so that it keeps its tickets."""
+
+    list_display = ["role", "staffs_node"]
+    list_editable = ["staffs_node"]

@@ -242,6 +242,29 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("Street dispatcher")
 
 
+# Roles that make a node "staffed" for routing when no row says otherwise (RoutingRole).
+DEFAULT_ROUTING_ROLES = frozenset({Role.HEAD, Role.WORKER})
+
+
+class RoutingRole(models.Model):
+    """A routing setting per role: whether someone holding the role at a node makes the node
+    staffed, so that the tickets located there stay with it instead of going to the node above.
+    A role with no row follows DEFAULT_ROUTING_ROLES (grid head and grid worker)."""
+
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, unique=True)
+    staffs_node = models.BooleanField(
+        _("counts as staffing for routing"), default=False,
+        help_text=_("A grid where someone holds this role keeps the tickets located in it."))
+
+    class Meta:
+        verbose_name = _("routing role")
+        verbose_name_plural = _("routing: roles that staff a grid")
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return str(self.get_role_display())
+
+
 # The "1+N+X" staffing of a grid: every grid needs a head, and a grid with no child grids (where
 # the households are) needs at least one worker; the named supporting roles and volunteers are
 # counted, but their absence is not a gap.

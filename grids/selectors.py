@@ -18,10 +18,12 @@ from django.utils import timezone
 from gridportal import permissions
 
 from .models import (
+    DEFAULT_ROUTING_ROLES,
     GRID_KINDS,
     Assignment,
     GridNode,
     Role,
+    RoutingRole,
     ServicePoint,
 )
 
@@ -146,14 +148,35 @@ def _role_counts() -> dict:
     return counts
 
 
+def routing_roles() -> frozenset[str]:
+    """The roles that make a node staffed for routing: the routing settings' rows, and the
+    defaults for roles without one (one query)."""
+    settings = dict(RoutingRole.objects.values_list("role", "staffs_node"))
+    return frozenset(role for role in Role.values
+                     if settings.get(role, role in DEFAULT_ROUTING_ROLES))
+
+
+def staffed_for_routing_q(roles: frozenset[str]) -> Q:
+    """A node where an active user currently holds one of `roles` (for Count/Exists over a
+    node's assignments)."""
+    today = timezone.localdate()
+    return (Q(assignments__starts_on__lte=today)
+            & (Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gte=today))
+            & Q(assignments__role__in=roles, assignments__user__is_active=True))
+
+
 def staffing_gaps_for(*, user: User, within: GridNode | None = None) -> QuerySet[GridNode]:
     """Active grids that lack a current head, or (for the lowest grids, those with no active
-    child grid) a current worker; in tree order."""
+    child grid) a current worker; in tree order. Each says whether it keeps the tickets located
+    in it (`n_routing`: people in the roles the routing settings count, as `tickets.route`
+    asks) or passes them to the node above."""
     child_grids = GridNode.objects.filter(parent=OuterRef("pk"), kind__in=GRID_KINDS, active=True)
     grids = (
         node_list_for(user=user, within=within)
         .filter(kind__in=GRID_KINDS, active=True)
-        .annotate(**_role_counts(), has_child_grids=Exists(child_grids))
+        .annotate(**_role_counts(), has_child_grids=Exists(child_grids),
+                  n_routing=Count("assignments", distinct=True,
+                                  filter=staffed_for_routing_q(routing_roles())))
     )
     return grids.filter(
         Q(n_head=0) | Q(n_worker=0, has_child_grids=False)

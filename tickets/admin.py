@@ -17,6 +17,7 @@ from .models import (
     SLAPolicy,
     Ticket,
     TicketEvent,
+    WhistleRule,
 )
 
 
@@ -47,6 +48,18 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "active"]
     filter_horizontal = ["liaisons", "categories"]
     search_fields = ["name", "code"]
+
+
+@admin.register(WhistleRule)
+class WhistleRuleAdmin(admin.ModelAdmin):
+    """Who may whistle to a department (吹哨): the street by default; a community once its
+    street adds a rule for it (to every department, or one)."""
+
+    list_display = ["node_kind", "node", "department", "active"]
+    list_editable = ["active"]
+    list_filter = ["node_kind", "active"]
+    list_select_related = ["node", "department"]
+    autocomplete_fields = ["department"]
 
 
 @admin.register(SLAPolicy)

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grids.models import Assignment, GridNode, NodeKind, Role
+from grids.selectors import routing_roles
 from residents.models import Dwelling
 
 from . import services
@@ -126,6 +127,7 @@ class TicketPlace:
         self.categories = {c.code: c for c in Category.objects.filter(active=True)}
         self.department = Department.objects.filter(active=True, liaisons__isnull=False).first()
         self._routes: dict[tuple, GridNode] = {}
+        self.staffing_roles = routing_roles()
         self._policies: dict[tuple[str, str], object] = {}
 
     def _is_lowest(self, node: GridNode) -> bool:
@@ -135,7 +137,8 @@ class TicketPlace:
         """`services.route`, asked once per place and routing rule."""
         key = (location.pk, category.route_to_kind, category.route_to_role)
         if key not in self._routes:
-            self._routes[key] = services.route(location=location, category=category)
+            self._routes[key] = services.route(location=location, category=category,
+                                               staffing_roles=self.staffing_roles)
         return self._routes[key]
 
     def policy(self, whistle: str, kind: str):
@@ -148,6 +151,15 @@ class TicketPlace:
             return ticket.department.liaisons.first()
         roles = self.people[ticket.owner_id]
         return next((roles[role][0] for role in DOER_ROLES if roles[role]), None)
+
+    def dispatcher(self, owner: GridNode):
+        """The street dispatcher at the node or above it, if any."""
+        node: GridNode | None = owner
+        while node is not None:
+            if self.people[node.pk][Role.DISPATCHER]:
+                return self.people[node.pk][Role.DISPATCHER][0]
+            node = self.nodes.get(node.parent_id)
+        return None
 
     def supervisor(self, owner: GridNode):
         node = self.nodes.get(owner.parent_id)
@@ -223,17 +235,22 @@ def step_accept(life: TicketLife, *, late_share: float = 0.08) -> bool:
 
 
 def _escalate(life: TicketLife, *, department: Department | None = None) -> bool:
+    """Up one node (上报), or, with a department, a whistle (吹哨) from the owning node: by the
+    street's dispatcher where the street has one."""
     ticket = life.ticket
     previous = ticket.department.name if ticket.department_id else ticket.owner.name
     actor = ticket.assignee or life.place.doer(ticket)
-    action_note = NOTES["whistle"] if department else NOTES["escalate"]
+    data = {"from_owner": previous}
     if department is not None:
+        actor = life.place.dispatcher(ticket.owner) or actor
+        data.update(department=department.name, origin=ticket.owner.name)
         ticket.department = department
     else:
         ticket.owner = life.place.nodes[ticket.owner.parent_id]
-    target = ticket.department.name if ticket.department_id else ticket.owner.name
-    if not life.step(life.hours(0.5, 6), "escalate", actor=actor, status=Status.NEW,
-                     note=action_note, data={"from_owner": previous, "to_owner": target}):
+    data["to_owner"] = ticket.department.name if ticket.department_id else ticket.owner.name
+    action = "whistle" if department is not None else "escalate"
+    if not life.step(life.hours(0.5, 6), action, actor=actor, status=Status.NEW,
+                     note=NOTES[action], data=data):
         return False
     ticket.assignee = None
     ticket.escalation_level += 1

@@ -1,6 +1,7 @@
 """Tickets (哨源库): intake, ownership on the grid tree, deadlines, timeline and reminders."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -136,6 +137,52 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+WHISTLING_KINDS = (NodeKind.STREET, NodeKind.COMMUNITY)
+
+
+class WhistleRule(models.Model):
+    """Who may whistle a ticket to a department (吹哨): a level of the tree, the street or a
+    community, optionally one node of that level and one department. A level with no active
+    row whistles to nobody: it escalates (上报) instead. The default row (migration 0015) lets
+    every street whistle to every department; a street allows one of its communities by adding
+    a row for it, to every department or to one."""
+
+    node_kind = models.CharField(
+        _("level"), max_length=16,
+        choices=[(kind.value, kind.label) for kind in WHISTLING_KINDS])
+    node = models.ForeignKey(
+        GridNode, verbose_name=_("street or community"), on_delete=models.CASCADE, null=True,
+        blank=True, related_name="whistle_rules",
+        limit_choices_to={"kind__in": [kind.value for kind in WHISTLING_KINDS]},
+        help_text=_("Leave empty for every node of the level."))
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, null=True,
+        blank=True, related_name="whistle_rules",
+        help_text=_("Leave empty for every department."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("whistle rule")
+        verbose_name_plural = _("whistle rules")
+        ordering = ["node_kind", "node__name", "department__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(node_kind__in=[kind.value for kind in WHISTLING_KINDS]),
+                name="tickets_whistle_rule_level"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.node.name if self.node is not None else self.get_node_kind_display()
+        to = self.department.name if self.department is not None else _("every department")
+        return f"{where} → {to}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.node is not None and self.node.kind != self.node_kind:
+            raise ValidationError({"node": _("Choose a node of the level chosen above.")})
+
 
 
 class DeadlineUnit(models.TextChoices):

@@ -6,8 +6,9 @@ or before."""
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from grids.models import GridNode
 from grids.phones import normalise_phone, phone_spellings
 from grids.selectors import User, sees_everything
 
-from .models import Category, Status, Ticket, TicketEvent, TicketPhoto
+from .models import Category, Department, Status, Ticket, TicketEvent, TicketPhoto
 from .services import (  # noqa: F401 - the capability names, re-exported for the views
     ACT,
     CREATE,
@@ -276,3 +277,38 @@ def self_report_exists(key: str) -> bool:
     """Whether this key already made a ticket: a retry is answered without counting against
     the rate limits (it writes nothing)."""
     return Ticket.objects.filter(idempotency_key=SELF_REPORT_KEY_PREFIX + key).exists()
+
+
+# --- Whistled tickets and the departments' reports (吹哨报到) ---------------------------------
+
+WHISTLED_LIMIT = 200
+
+
+def _report_events() -> QuerySet[TicketEvent]:
+    """A ticket's events since it reached its department (the stage began with the whistle)
+    written by one of that department's liaisons: the department's reports back (报到)."""
+    liaison = Department.liaisons.through.objects.filter(
+        department_id=OuterRef(OuterRef("department_id")), user_id=OuterRef("actor_id"))
+    return (TicketEvent.objects.filter(ticket_id=OuterRef("pk"),
+                                       created_at__gte=OuterRef("stage_started_at"))
+            .filter(Exists(liaison)).order_by("-created_at", "-pk"))
+
+
+def whistled_list_for(*, user: User, open_only: bool = True,
+                      limit: int = WHISTLED_LIMIT) -> Sequence[Ticket]:
+    """The tickets the user may read that are with a department now, by department, newest
+    whistle first, each with `whistle_event` (who whistled, from where) and `report` (the
+    department's latest report back, or None). Three queries whatever the number of rows."""
+    tickets = ticket_list_for(user=user, status="open" if open_only else "")
+    last_whistle = TicketEvent.objects.filter(
+        ticket_id=OuterRef("pk"), action="whistle").order_by("-created_at", "-pk")
+    rows = list(tickets.filter(department__isnull=False).annotate(
+        whistle_event_id=Subquery(last_whistle.values("pk")[:1]),
+        report_id=Subquery(_report_events().values("pk")[:1]),
+    ).order_by("department__name", F("stage_started_at").desc(), "-id")[:limit])
+    wanted = {pk for row in rows for pk in (row.whistle_event_id, row.report_id) if pk}
+    events = TicketEvent.objects.select_related("actor").in_bulk(wanted)
+    for row in rows:
+        row.whistle_event = events.get(row.whistle_event_id)  # type: ignore[attr-defined]
+        row.report = events.get(row.report_id)  # type: ignore[attr-defined]
+    return rows

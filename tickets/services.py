@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from gridportal import permissions
 from gridportal.uploads import check_photo
-from grids.models import Assignment, GridNode, NodeKind, Role
-from grids.selectors import sees_everything
+from grids.models import Assignment, GridNode, NodeKind
+from grids.selectors import routing_roles, sees_everything
 from residents.models import Building, Dwelling, Resident
 
-from . import calendar
+from . import calendar, whistles
 from .models import (
     Category,
     Channel,
@@ -85,16 +85,27 @@ def _has_role(node: GridNode, roles: set) -> bool:
                                                user__is_active=True).exists()
 
 
-def route(*, location: GridNode, category: Category) -> GridNode:
-    """The owner of a new ticket: the lowest node covering the location that has an active worker,
-    unless the category routes to a role at a given kind of node (e.g. the hub's property staff)."""
+def _staffed(chain: list[GridNode], roles: frozenset[str]) -> set[int]:
+    """The nodes of `chain` where an active user holds one of `roles` (one query)."""
+    return set(Assignment.objects.current().filter(
+        node__in=chain, role__in=roles, user__is_active=True).values_list("node_id", flat=True))
+
+
+def route(*, location: GridNode, category: Category,
+          staffing_roles: frozenset[str] | None = None) -> GridNode:
+    """The owner of a new ticket: the lowest active node covering the location that is staffed
+    (someone holds a role the routing settings count: by default a grid head or a worker),
+    unless the category routes to a role at a given kind of node (e.g. the hub's property
+    staff). `staffing_roles` spares a caller routing many tickets the settings' query."""
     chain = list(location.get_ancestors(ascending=True, include_self=True))
     if category.route_to_kind and category.route_to_role:
         for node in chain:
             if node.kind == category.route_to_kind and _has_role(node, {category.route_to_role}):
                 return node
+    roles = routing_roles() if staffing_roles is None else staffing_roles
+    staffed = _staffed(chain, roles) if roles else set()
     for node in chain:
-        if node.active and _has_role(node, {Role.WORKER}):
+        if node.active and node.pk in staffed:
             return node
     for node in chain:  # nobody works below: the community center takes it
         if node.kind in (NodeKind.COMMUNITY, NodeKind.STREET):
@@ -391,6 +402,8 @@ def ticket_transition(*, ticket: Ticket, actor: User | None, action: str, note: 
                       **params: Any) -> Ticket:
     """Run `action` on the ticket under a row lock: check the table and the actor's right, apply
     it, write a timeline event, and enqueue notifications after the commit."""
+    if action == "escalate" and params.get("department") is not None:
+        action = "whistle"  # escalating to a named department is a whistle, never a climb
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError({"action": _("Unknown action.")})
@@ -447,8 +460,13 @@ def allowed_actions(*, ticket: Ticket, user: User) -> list[str]:
     owner, supervisor = (True, True) if sees_everything(user) else ticket_rights(user, ticket)
     rights = {OWNER: owner, SUPERVISOR: supervisor, ANYONE: True, SYSTEM: False,
               RESIDENT: False}
-    return [name for name, transition in TRANSITIONS.items()
-            if ticket.status in transition.sources and rights[transition.who]]
+    names = [name for name, transition in TRANSITIONS.items()
+             if ticket.status in transition.sources and rights[transition.who]]
+    if "escalate" in names and (ticket.department_id or ticket.owner.parent_id is None):
+        names.remove("escalate")  # nowhere above: only a whistle leaves the top of the tree
+    if "whistle" in names and not whistles.whistle_departments(actor=user, ticket=ticket):
+        names.remove("whistle")
+    return names
 
 
 def _no_extra(ticket, actor, now, **params) -> dict:
@@ -598,23 +616,48 @@ def _refuse_extension(ticket, actor, now, **params) -> dict:
     return {}
 
 
-def _escalate(ticket, actor, now, department: Department | None = None, **params) -> dict:
-    """Up one node; past the root of the tree, to a department summoned by a whistle."""
-    previous = ticket.department.name if ticket.department_id else ticket.owner.name
-    parent = ticket.owner.parent
-    if ticket.department_id is None and parent is not None:
-        ticket.owner = parent
-    elif department is not None:
-        ticket.department = department
-        ticket.summoned_departments.add(department)
-    else:
+def _escalate(ticket, actor, now, **params) -> dict:
+    """Up one node of the tree (上报); a department is named with a whistle instead."""
+    if ticket.department_id is not None or ticket.owner.parent_id is None:
+        raise ValidationError({"department": _(
+            "There is no node above to escalate to: whistle the ticket to a department.")})
+    previous = ticket.owner.name
+    ticket.owner = ticket.owner.parent
+    _new_stage(ticket, now)
+    return {"from_owner": previous, "to_owner": ticket.owner.name}
+
+
+def _whistle(ticket, actor, now, department: Department | None = None, **params) -> dict:
+    """To a department at once (吹哨报到), from the lowest node on the ticket's way up where the
+    actor works and the whistle rules allow that department. The whistling node owns the
+    ticket from then on (it supervises the department's work); the department is kept among
+    those summoned."""
+    if department is None or not department.active:
         raise ValidationError({"department": _("Choose the department to whistle.")})
+    if department.pk == ticket.department_id:
+        raise ValidationError({"department": _("The ticket is already with %(department)s.")
+                               % {"department": department.name}})
+    origin = whistles.whistle_origin(actor=actor, ticket=ticket, department=department)
+    if origin is None:
+        raise ValidationError({"department": _(
+            "You may not whistle to %(department)s from here: whistling to a department is for "
+            "the street, and for a community the street allows. Escalate the ticket instead.")
+            % {"department": department.name}})
+    previous = ticket.department.name if ticket.department_id else ticket.owner.name
+    if ticket.department_id is None:
+        ticket.owner = origin
+    ticket.department = department
+    ticket.summoned_departments.add(department)
+    _new_stage(ticket, now)
+    return {"from_owner": previous, "to_owner": department.name, "department": department.name,
+            "origin": origin.name}
+
+
+def _new_stage(ticket: Ticket, now: dt.datetime) -> None:
     ticket.assignee = None
     ticket.escalation_level += 1
     ticket.paused_at = None
     _start_stage(ticket, now)
-    to = ticket.department.name if ticket.department_id else ticket.owner.name
-    return {"from_owner": previous, "to_owner": to}
 
 
 def _works_around(user: User, node: GridNode) -> bool:
@@ -652,7 +695,7 @@ HANDLERS = {
     "uphold_return": _uphold_return, "reject_return": _reject_return,
     "request_extension": _request_extension, "approve_extension": _approve_extension,
     "refuse_extension": _refuse_extension, "escalate": _escalate, "auto_escalate": _escalate,
-    "rate": _rate,
+    "rate": _rate, "whistle": _whistle,
     "assign": _assign, "merge": _merge, "reject": _reject,
 }
 

@@ -29,6 +29,9 @@ User = get_user_model()
 EVENT_MESSAGES = {
     "created": gettext_noop("New ticket %(ref)s: %(title)s"),
     "escalate": gettext_noop("Ticket %(ref)s was escalated to you: %(title)s"),
+    # To the department's liaisons: who whistled, and that they are to report back (报到).
+    "whistle": gettext_noop(
+        "%(origin)s whistled (吹哨): ticket %(ref)s, %(title)s. Please report back (报到)."),
     "auto_escalate": gettext_noop(
         "Ticket %(ref)s was escalated to you after its deadline: %(title)s"),
     "uphold_return": gettext_noop("Ticket %(ref)s was re-routed to you: %(title)s"),
@@ -136,7 +139,8 @@ def post_to_group_robot(ticket: Ticket, text: str) -> bool:
         return 200 <= response.status < 300
 
 
-def deliver(*, ticket: Ticket, users: set, message: str, key_prefix: str) -> int:
+def deliver(*, ticket: Ticket, users: set, message: str, key_prefix: str,
+            origin: str = "") -> int:
     """Create the inbox rows not yet there, e-mail their users, and tell the node's group robot
     the first time; return how many inbox rows were new.
 
@@ -144,10 +148,11 @@ def deliver(*, ticket: Ticket, users: set, message: str, key_prefix: str) -> int
     group has members of every role (volunteers, property staff), and what a resident wrote in
     the title may name them or a number: the group hears the reference and the category only.
     """
-    text = _(message) % {"ref": ticket.reference, "title": ticket.title[:60]}
+    text = _(message) % {"ref": ticket.reference, "title": ticket.title[:60], "origin": origin}
     fresh = inbox_and_mail(users=users, text=text, key_prefix=key_prefix, ticket=ticket)
     robot_key = f"{key_prefix}:robot"
-    group_text = _(message) % {"ref": ticket.reference, "title": ticket.category.name}
+    group_text = _(message) % {"ref": ticket.reference, "title": ticket.category.name,
+                               "origin": origin}
     if not Notification.objects.filter(key=robot_key).exists() and post_to_group_robot(
             ticket, group_text):
         Notification.objects.create(user=None, ticket=ticket, text=group_text[:200],
@@ -164,7 +169,8 @@ def notify_task(event_id: int) -> int:
     action = _event_action(event)
     ticket = event.ticket
     return deliver(ticket=ticket, users=event_recipients(ticket, action),
-                   message=EVENT_MESSAGES[action], key_prefix=f"event:{event.pk}")
+                   message=EVENT_MESSAGES[action], key_prefix=f"event:{event.pk}",
+                   origin=event.data.get("origin", ""))
 
 
 def reminder_message(reminder: Reminder, *, escalated: bool = False) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, mobile, public, staff
+from .views import dashboard, mobile, public, staff, whistles
 
 app_name = "tickets"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/act/", staff.ticket_act, name="act"),
     path("<int:pk>/photos/<int:photo_pk>/", staff.ticket_photo, name="photo"),
     path("inbox/", staff.inbox, name="inbox"),
+    path("whistles/", whistles.whistled, name="whistled"),
     path("import/", staff.work_order_import, name="work_order_import"),
     path("mine/", mobile.my_tasks, name="my_tasks"),
     path("report/", mobile.quick_report, name="quick_report"),

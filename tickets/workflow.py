@@ -64,7 +64,11 @@ TRANSITIONS: dict[str, Transition] = {
     "approve_extension": Transition(_("Approve the extension"), WORKING, None, SUPERVISOR),
     "refuse_extension": Transition(_("Refuse the extension"), WORKING, None, SUPERVISOR,
                                    needs_note=True),
+    # Up one node of the tree (上报).
     "escalate": Transition(_("Escalate"), LIVE, Status.NEW, OWNER, needs_note=True),
+    # To a department at once (吹哨), where the whistle rules let the actor's level do it.
+    "whistle": Transition(_("Whistle to a department"), LIVE, Status.NEW, OWNER,
+                          needs_note=True),
     "auto_escalate": Transition(_("Escalate automatically"), LIVE, Status.NEW, SYSTEM),
     "assign": Transition(_("Assign to a person"), LIVE, None, OWNER),
     "chase": Transition(_("Send a chase notice"), LIVE, None, SUPERVISOR, needs_note=True),
@@ -116,7 +120,7 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "request_extension": ("until",),
     "assign": ("assignee",),
     "merge": ("into",),
-    "escalate": ("department",),
+    "whistle": ("department",),  # escalating goes up one node and names nothing
 }
 
 

@@ -78,3 +78,45 @@ def test_the_ticket_list_costs_the_same_queries_for_3_and_30_tickets(community, 
         body = api_client.get("/api/v1/tickets/").json()
     assert len(body["results"]) == 30 and Ticket.objects.count() == 30
     assert len(many) == len(few) <= 10
+
+
+def test_a_community_head_naming_a_department_not_allowed_there_gets_a_400_and_no_change(
+        community, api_client):
+    from grids.models import Role
+    from tests.grids.factories import AssignmentFactory, UserFactory
+    from tests.tickets.factories import department
+
+    head = UserFactory(username="sjc_secretary")
+    AssignmentFactory(user=head, node=community.community, role=Role.HEAD)
+    city = department()
+    ticket = make_ticket(node=community.g5a)
+    api_client.force_authenticate(head)
+    response = api_client.post(f"/api/v1/tickets/{ticket.pk}/transitions/", {
+        "action": "escalate", "department": city.pk, "note": "请城管处置"})
+    assert response.status_code == 400
+    assert "城管局" in response.json()["department"][0]
+    ticket.refresh_from_db()
+    assert (ticket.owner, ticket.department, ticket.escalation_level) == (community.g5a, None, 0)
+    assert not ticket.summoned_departments.exists()
+
+
+def test_a_community_the_street_allows_whistles_through_the_api(community, api_client):
+    from grids.models import Role
+    from tests.grids.factories import AssignmentFactory, UserFactory
+    from tests.tickets.factories import department
+    from tickets.models import WhistleRule
+
+    head = UserFactory(username="sjc_secretary")
+    AssignmentFactory(user=head, node=community.community, role=Role.HEAD)
+    city = department()
+    WhistleRule.objects.create(node_kind="community", node=community.community)
+    ticket = make_ticket(node=community.g5a)
+    api_client.force_authenticate(head)
+    response = api_client.post(f"/api/v1/tickets/{ticket.pk}/transitions/", {
+        "action": "escalate", "department": city.pk, "note": "请城管处置"})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["department"], body["department_name"], body["owner"]) == (
+        city.pk, "城管局", community.community.pk)
+    events = api_client.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
+    assert events[-1]["action"] == "whistle" and events[-1]["data"]["department"] == "城管局"

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from grids.demo import seed_grids
@@ -121,3 +122,13 @@ def test_the_demo_has_overdue_work_even_when_seeded_just_after_the_spring_festiv
         result = seed_tickets()
         overdue = Ticket.objects.filter(selectors.overdue_q(timezone.now())).count()
     assert overdue == result.overdue >= 5
+
+
+def test_the_demo_street_dispatcher_whistles_and_reads_the_departments_reports(seeded, client):
+    dispatcher = get_user_model().objects.get(username="street_dispatcher")
+    assert "street_dispatcher" in dict(seed_grids().logins)
+    whistles = TicketEvent.objects.filter(action="whistle")
+    assert whistles.exists() and set(whistles.values_list("actor", flat=True)) == {dispatcher.pk}
+    client.force_login(dispatcher)
+    html = client.get(reverse("tickets:whistled"), {"status": "all"}).content.decode()
+    assert 'data-department="cgj"' in html and "已报到" in html

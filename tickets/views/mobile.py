@@ -53,10 +53,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step_fields(ticket, name: str) -> tuple[str, ...]:
-    """The fields a step takes besides the note and photos; escalating within the tree takes
-    none (it goes up one node), only a whistle past the tree names a department."""
-    if name == "escalate" and ticket.department_id is None and ticket.owner.parent_id:
-        return ()
+    """The fields a step takes besides the note and photos (a whistle names its department)."""
     return STEP_FIELDS.get(name, ())
 
 

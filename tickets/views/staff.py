@@ -25,7 +25,7 @@ from gridportal.searches import store_search, stored_search
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 
-from .. import selectors, services, work_orders
+from .. import selectors, services, whistles, work_orders
 from ..forms import (
     ActionForm,
     CallerSearchForm,
@@ -123,7 +123,9 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict:
         "now": timezone.now(),
         "return_reasons": ActionForm.base_fields["reason"].choices[1:],
         "satisfactions": ActionForm.base_fields["satisfaction"].choices[1:],
-        "departments": ActionForm.base_fields["department"].queryset,
+        # Only the departments the user's level may whistle to (the whistle rules).
+        "departments": (whistles.whistle_departments(actor=request.user, ticket=ticket)
+                        if "whistle" in actions else []),
         "route_targets": visible_nodes(request.user).filter(active=True).order_by("tree_id",
                                                                                    "lft"),
         "people": User.objects.filter(
