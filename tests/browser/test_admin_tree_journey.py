@@ -99,3 +99,45 @@ def test_admin_tree_filter_is_indented_by_level(desk, live_community, changelist
     desk.wait_for_load_state("load")
     assert "枫丹第1网格" in desk.locator("#result_list").inner_text()
     assert "枫丹第2网格" not in desk.locator("#result_list").inner_text()
+
+
+def test_every_admin_page_of_the_portal_opens_without_a_policy_violation(desk, live_community,
+                                                                         page_problems):
+    """Every changelist and add form of the portal's own models; one change form each where
+    there is a row (the conftest collects what the browser reports, page by page)."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    community = live_community
+    ServicePointFactory(node=community.g5a, name="枫丹白鹭服务站")
+    log_in(desk, "admin")
+    problems = {}
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in ("grids", "residents", "tickets", "committees"):
+            continue
+        info = model._meta.app_label, model._meta.model_name
+        paths = [reverse("admin:{}_{}_changelist".format(*info))]
+        if model_admin.has_add_permission(_request_of(community.admin)):
+            paths.append(reverse("admin:{}_{}_add".format(*info)))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            paths.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+        for path in paths:
+            response = desk.goto(path)
+            assert response.status == 200, f"{path} answered {response.status}"
+            desk.wait_for_load_state("load")
+            found = page_problems.summary()
+            if found:
+                problems[path] = found
+                for name in ("console_errors", "csp_violations", "failed_requests",
+                             "foreign_requests", "page_errors"):
+                    getattr(page_problems, name).clear()
+    assert not problems, problems
+
+
+def _request_of(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
