@@ -265,7 +265,10 @@ class MatchAdmin(admin.ModelAdmin):
     readonly_fields = ["need", "service", "resource", "status", "matched_by", "delivered_at"]
 
     def get_queryset(self, request):
-        return selectors.match_list_for(user=request.user)
+        # The changelist applies list_select_related only to a queryset that joins nothing yet;
+        # the selector's joins come first, so what the list adds is joined here.
+        return selectors.match_list_for(user=request.user).select_related(
+            *self.list_select_related)
 
     def has_add_permission(self, request):
         return False

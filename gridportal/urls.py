@@ -2,11 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
@@ -21,6 +17,7 @@ from tickets.stats_api import TicketStatsView
 from tickets.urls import public_urlpatterns
 
 from . import views
+from .api_docs import RedocView, SwaggerView
 
 
 class ThrottledObtainAuthToken(ObtainAuthToken):
@@ -65,9 +62,9 @@ urlpatterns = [
     path("api/v1/stats/tickets/", TicketStatsView.as_view(), name="api-ticket-stats"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"),
          name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/redoc/", RedocView.as_view(), name="api-redoc"),
 ]
 
 handler404 = views.page_not_found
