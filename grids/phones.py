@@ -68,7 +68,7 @@ class PhoneFormField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        return clean_phone(super().to_python(value))
+        return clean_phone(super().to_python(value) or "")
 
 
 class PhoneSerializerField(serializers.CharField):
