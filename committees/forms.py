@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from gridportal.forms import YearField
 from grids.models import GridNode, ServicePoint
+from grids.phones import PhoneFormField
 from residents.forms import BootstrapForm, MultipleImageField
 from residents.models import Resident
 from tickets.models import Ticket
@@ -51,8 +52,7 @@ class MemberForm(BootstrapForm):
         error_messages={"invalid_choice": _("No resident with this number in your area.")})
     contact_name = forms.CharField(label=_("Or an outside contact's name"), max_length=50,
                                    required=False)
-    contact_phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    contact_phone = PhoneFormField(label=_("Phone"), required=False)
     organisation_kind = forms.ChoiceField(label=_("Comes from"),
                                           choices=OrganisationKind.choices,
                                           initial=OrganisationKind.RESIDENT)
@@ -222,8 +222,7 @@ class ActivityForm(BootstrapForm):
 
 
 def _phone(label) -> forms.CharField:
-    return forms.CharField(label=label, max_length=20, required=False,
-                           widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    return PhoneFormField(label=label, required=False)
 
 
 class RecordForm(BootstrapForm):

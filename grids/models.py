@@ -13,6 +13,8 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from .phones import validate_phone
+
 
 class NodeKind(models.TextChoices):
     """Kinds of node, in tree order: a child is always of a deeper kind than its parent."""
@@ -148,10 +150,8 @@ class ServicePointKind(models.TextChoices):
     HALL = "hall", _("Service hall")
 
 
-phone_validator = RegexValidator(
-    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8}|12345|1\d{4})$",
-    _("Enter a mainland mobile number (11 digits) or a landline such as 0871-12345678."),
-)
+# The one phone rule (grids.phones): a model field accepts what every form, import and API does.
+phone_validator = validate_phone
 
 
 class ServicePoint(models.Model):

@@ -152,7 +152,7 @@ def _seed_households(grid, dwellings, rng, people, result) -> None:
             premises.append(Premises(
                 dwelling=dwelling, name=f"{name}（{dwelling.building.name}）", category=category,
                 licence_number=f"92530102MA{rng.randrange(10**7, 10**8)}",
-                contact_name=people.name(), contact_phone=f"13{rng.randrange(10**9, 10**10)}",
+                contact_name=people.name(), contact_phone=f"13{rng.randrange(10**8, 10**9)}",
                 last_inspected_on=timezone.localdate() - dt.timedelta(days=rng.randrange(400))))
             continue
         if dwelling.use == DwellingUse.VACANT or rng.random() < 0.08:

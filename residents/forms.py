@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grids.phones import PhoneFormField
+
 from .models import ConcernLevel, Relation, ResidenceType, VisitPurpose
 from .selectors import TAGS
 
@@ -83,8 +85,7 @@ class ResidentForm(BootstrapForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices,
                                  required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    phone = PhoneFormField(label=_("Phone"), required=False)
     residence_type = forms.ChoiceField(label=_("Residence type"), choices=ResidenceType.choices)
     moved_in_on = forms.DateField(label=_("Moved in on"), required=False,
                                   widget=_iso_date())

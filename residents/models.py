@@ -95,6 +95,11 @@ class ConcernLevel(models.TextChoices):
     CLOSE = "close", _("Close attention")
 
 
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Whole years between a birth date and a day."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 class Resident(models.Model):
     node = models.ForeignKey(
         GridNode, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="residents",
@@ -157,8 +162,7 @@ class Resident(models.Model):
         return self.name
 
     def age_on(self, day: dt.date) -> int:
-        born = self.birth_date
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(self.birth_date, day)
 
     @property
     def age(self) -> int:

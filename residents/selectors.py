@@ -10,6 +10,8 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -380,6 +382,22 @@ def with_current_home(residents: QuerySet[Resident]) -> QuerySet[Resident]:
                  queryset=Membership.objects.current().select_related(
                      "household__dwelling__building"),
                  to_attr="current_memberships"))
+
+
+_HOME = "current_home__household__dwelling__"
+
+
+def with_current_home_columns(residents: QuerySet[Resident]) -> QuerySet[Resident]:
+    """Each resident's current home as plain columns (`home_estate`, `home_building`, ...,
+    `home_relation`) from one join on the current membership (at most one a resident), for
+    exports that read rows without building a model for each of them."""
+    current = FilteredRelation("memberships", condition=Q(memberships__left_on__isnull=True))
+    return residents.annotate(current_home=current).annotate(
+        home_estate=F(_HOME + "building__estate"), home_building=F(_HOME + "building__name"),
+        home_floors=F(_HOME + "building__floors"), home_entrance=F(_HOME + "entrance"),
+        home_floor=F(_HOME + "floor"), home_number=F(_HOME + "number"),
+        home_use=F(_HOME + "use"), home_household=F("current_home__household__number"),
+        home_relation=F("current_home__relation"))
 
 
 RESIDENT_FLAGS = {"can_see_phone": SEE_PHONE, "can_see_id": SEE_ID, "can_see_tags": SEE_TAGS,

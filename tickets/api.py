@@ -16,7 +16,7 @@ from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
 from grids.models import GridNode
 from grids.people import person_name
-from grids.phones import clean_phone
+from grids.phones import PhoneSerializerField, clean_phone
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 from residents.models import Building, Dwelling
@@ -106,7 +106,7 @@ class TicketCreateSerializer(serializers.Serializer):
                                                   required=False)
     address = serializers.CharField(max_length=200, required=False, default="")
     reporter_name = serializers.CharField(max_length=50, required=False, default="")
-    reporter_phone = serializers.CharField(max_length=20, required=False, default="")
+    reporter_phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     external_number = serializers.CharField(max_length=40, required=False, default="")
 
     def __init__(self, *args, **kwargs):

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import GridNode
-from grids.phones import clean_phone
+from grids.phones import PhoneFormField, clean_phone
 from residents.forms import BootstrapForm, MultipleImageField
 
 from .models import Category, Channel, Department, Satisfaction, Status, Whistle
@@ -82,8 +82,7 @@ class TicketForm(PhotosChosenAgainMixin, BootstrapForm):
     building = forms.ModelChoiceField(label=_("Building"), required=False, queryset=None)
     address = forms.CharField(label=_("Place"), max_length=200, required=False)
     reporter_name = forms.CharField(label=_("Reporter"), max_length=50, required=False)
-    reporter_phone = forms.CharField(label=_("Reporter phone"), max_length=20, required=False,
-                                     widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    reporter_phone = PhoneFormField(label=_("Reporter phone"), required=False)
     external_number = forms.CharField(label=_("External number (12345 work order)"),
                                       max_length=40, required=False)
     photos = MultipleImageField(label=_("Photos"), required=False)

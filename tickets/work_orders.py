@@ -29,7 +29,8 @@ HEADERS = {
 }
 REQUIRED = ("工单编号", "诉求内容", "网格编码")
 CHANNELS = {"": Channel.HOTLINE, "12345": Channel.HOTLINE, "12345热线": Channel.HOTLINE,
-            "接诉即办": Channel.JIESU_JIBAN, "数字城管": Channel.CITY_MANAGEMENT}
+            "接诉即办": Channel.JIESU_JIBAN, "数字城管": Channel.CITY_MANAGEMENT,
+            "来电": Channel.PHONE_CALL}
 WHISTLES = {"": Whistle.ROUTINE, "常规": Whistle.ROUTINE, "一般": Whistle.ROUTINE,
             "重点": Whistle.KEY, "市级重点": Whistle.KEY_CITY, "应急": Whistle.EMERGENCY,
             "紧急": Whistle.EMERGENCY}

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from gridportal.api import ScopedIdFilter, YearFilter, service_errors
 from grids.models import GridNode
+from grids.phones import PhoneSerializerField
 from residents.models import Resident
 from tickets.models import Ticket
 
@@ -94,6 +95,7 @@ class MemberAddSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
                                               allow_null=True, default=None)
     resident = serializers.PrimaryKeyRelatedField(queryset=Resident.objects.none(), required=False,
                                                   allow_null=True, default=None)
+    contact_phone = PhoneSerializerField(required=False, allow_blank=True)
 
     class Meta:
         model = Member

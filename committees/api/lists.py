@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from gridportal.api import ScopedIdFilter, service_errors
 from grids.models import GridNode, ServicePoint
+from grids.phones import PhoneSerializerField
 
 from .. import selectors, services
 from ..models import (
@@ -55,6 +56,7 @@ class PartnerUnitSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     resource_count = serializers.IntegerField(read_only=True)
     resources = ResourceBriefSerializer(many=True, read_only=True)
+    contact_phone = PhoneSerializerField(required=False, allow_blank=True)
 
     class Meta:
         model = PartnerUnit
@@ -134,6 +136,7 @@ class ServiceItemSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
         allow_null=True)
     service_point_name = serializers.CharField(source="service_point.name", read_only=True,
                                                allow_null=True)
+    phone = PhoneSerializerField(required=False, allow_blank=True)
 
     class Meta:
         model = ServiceItem

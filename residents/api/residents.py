@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from gridportal.api import service_errors
 from grids.models import GridNode
+from grids.phones import PhoneSerializerField
 
 from .. import idnumbers, selectors, services
 from ..models import (
@@ -84,6 +85,8 @@ class ResidentSerializer(serializers.ModelSerializer):
 
 
 class ResidentWriteSerializer(serializers.ModelSerializer):
+    phone = PhoneSerializerField(required=False, allow_blank=True)
+
     class Meta:
         model = Resident
         fields = list(services.RESIDENT_FIELDS)

@@ -127,7 +127,7 @@ def test_a_duplicate_name_or_a_bad_phone_is_refused_on_the_form(community, partn
     assert 'id="partner-form"' in create.content.decode()
     for response in (create, rename):
         assert "This name is already used in the community." in response.content.decode()
-    assert "Enter a mainland mobile number" in bad_phone.content.decode()
+    assert "Enter an 11-digit mobile number" in bad_phone.content.decode()
     other.refresh_from_db()
     assert other.name == "招商银行" and other.address == ""
     assert sorted(PartnerUnit.objects.values_list("name", flat=True)) == ["云南电网", "招商银行"]

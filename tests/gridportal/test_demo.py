@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from grids.integrity import find_tree_damage
 from grids.models import Assignment, GridNode, NodeKind, Role, ServicePoint
+from grids.phones import normalise_phone
 from grids.selectors import staffing_gaps_for, visible_nodes
 from residents import crypto, idnumbers
-from residents.models import Household, Resident, Visit
+from residents.models import Household, Premises, Resident, Visit
 from residents.selectors import CATEGORIES, category_summary
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,11 @@ def test_demo_community_is_complete_idempotent_and_its_logins_work(client, capsy
     summary = category_summary(user=admin, node=GridNode.objects.get(code="ST"))
     assert all(summary[category] > 0 for category in CATEGORIES), summary
     assert Visit.objects.exists()
+    # Every phone number of the demo follows the portal's one phone rule, as stored.
+    phones = [*Resident.objects.exclude(phone="").values_list("phone", flat=True),
+              *Premises.objects.values_list("contact_phone", flat=True),
+              *ServicePoint.objects.values_list("phone", flat=True)]
+    assert phones and [p for p in phones if p and normalise_phone(p) != p] == []
     for resident in Resident.objects.order_by("?")[:50]:
         number = crypto.decrypt(resident.id_number_token)
         assert idnumbers.parse(number).value == number

@@ -103,3 +103,19 @@ def test_a_phone_is_cleaned_by_the_one_rule_of_every_import(community, login):
     response = upload(client, csv_file("GD3,12345热线,常规,设施维修,灯,灯坏了,,6512345,,G5A"))
     assert "请输入以 1 开头的 11 位手机号码" in response.content.decode()
     assert not Ticket.objects.filter(external_number="GD3").exists()
+
+
+def test_a_phone_call_to_the_center_is_imported_by_its_chinese_label(community, login):
+    client = login(community.center_staff)
+    page = client.get(reverse("tickets:work_order_import")).content.decode()
+    assert "<code>来电</code>" in page  # the page names the channels a file may use
+    response = upload(client, csv_file(
+        "LD2026001,来电,常规,设施维修,楼道灯不亮,2单元楼道灯不亮,赵阿姨,0871-65123456,2单元,G5A",
+        "GD2026009,12345,常规,设施维修,路灯不亮,3栋前路灯不亮,,,3栋前,G5A"))
+    assert response.status_code == 200
+    assert "work-order-errors" not in response.content.decode()
+    channels = dict(Ticket.objects.values_list("external_number", "channel"))
+    assert channels == {"LD2026001": "phone_call", "GD2026009": "hotline"}
+    ticket = Ticket.objects.get(external_number="LD2026001")
+    assert (ticket.owner, ticket.reporter_phone) == (community.g5a, "0871-65123456")
+    assert ticket.get_channel_display() == "来电"

@@ -239,8 +239,9 @@ def work_order_import(request: HttpRequest) -> HttpResponse:
         if report.ok and not form.cleaned_data["dry_run"]:
             messages.success(request, _("Imported: %(created)d new, %(updated)d updated, "
                                         "%(unchanged)d unchanged.") % vars(report))
-    return render(request, "tickets/work_order_import.html", {"form": form, "report": report,
-                                                              "headers": work_orders.HEADERS})
+    return render(request, "tickets/work_order_import.html", {
+        "form": form, "report": report, "headers": work_orders.HEADERS,
+        "channels": [label for label in work_orders.CHANNELS if label]})
 
 
 @login_required
