@@ -29,7 +29,14 @@ from tests.routes import iter_routes, route_url
 from tests.world import World
 from tickets.models import Notification, Ticket, TicketEvent
 
-from .conftest import PHONE, _watched_page, assert_tall_enough, log_in, open_menu
+from .conftest import (
+    PHONE,
+    _watched_page,
+    assert_tall_enough,
+    log_in,
+    open_menu,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -203,3 +210,61 @@ def test_attendance_is_marked_with_thumb_sized_toggles(phone, live_world):
     phone.goto(f"/committees/meetings/{live_world.meeting.pk}/attendance/")
     assert_tall_enough(phone.locator(TAP_TARGETS))
     assert_tall_enough(phone.locator("main input[type=checkbox]:visible, main label:visible"))
+
+
+# The dashboard's boxes as a phone lays them out: the page, the ranking table's scrolling box,
+# and each chart's canvas beside the card it is drawn in.
+DASHBOARD_BOXES = """
+() => {
+  const ranking = document.querySelector("#kpi-grids").closest(".table-responsive");
+  return {
+    page: document.documentElement.scrollWidth,
+    window: document.documentElement.clientWidth,
+    ranking: {scrollWidth: ranking.scrollWidth, clientWidth: ranking.clientWidth,
+              overflowX: getComputedStyle(ranking).overflowX},
+    charts: [...document.querySelectorAll("main canvas")].map((canvas) => ({
+      id: canvas.id, width: canvas.getBoundingClientRect().width,
+      height: canvas.getBoundingClientRect().height,
+      right: canvas.getBoundingClientRect().right,
+      card: canvas.parentElement.clientWidth,
+    })),
+  };
+}
+"""
+
+
+MIN_CHART_PX = 200
+
+
+def test_the_kpi_dashboard_fits_a_phone(phone, live_world):
+    log_in(phone, "center_staff")
+    phone.goto("/tickets/dashboard/")
+    phone.wait_for_function("() => document.querySelectorAll('main canvas').length === 3"
+                            " && [...document.querySelectorAll('main canvas')]"
+                            ".every((c) => window.Chart.getChart(c))")
+    screenshot(phone, "dashboard")
+    boxes = phone.evaluate(DASHBOARD_BOXES)
+    assert boxes["page"] <= boxes["window"] == 390, boxes
+    # The ranking table is wider than the phone and scrolls inside its own box.
+    ranking = boxes["ranking"]
+    assert ranking["scrollWidth"] > ranking["clientWidth"], ranking
+    assert ranking["overflowX"] in ("auto", "scroll"), ranking
+    assert phone.locator("#kpi-grids tbody tr").count() >= 1
+    # Each chart is drawn to the width of its card, inside the window.
+    assert [chart["id"] for chart in boxes["charts"]] == [
+        "chart-monthly", "chart-status", "chart-channel"]
+    for chart in boxes["charts"]:
+        assert chart["right"] <= boxes["window"], chart
+        assert chart["card"] - 32 <= chart["width"] <= chart["card"], chart
+        # Tall enough to read on a phone, not a desk's flat strip.
+        assert chart["height"] >= MIN_CHART_PX, chart
+
+    # A narrower phone: the charts follow the width, the page still does not scroll sideways.
+    phone.set_viewport_size({"width": 320, "height": 700})
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('main canvas')]"
+        ".every((c) => c.getBoundingClientRect().right <= 320)")
+    boxes = phone.evaluate(DASHBOARD_BOXES)
+    assert boxes["page"] <= boxes["window"] == 320, boxes
+    for chart in boxes["charts"]:
+        assert chart["card"] - 32 <= chart["width"] <= chart["card"], chart
