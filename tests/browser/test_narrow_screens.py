@@ -30,6 +30,7 @@ from tests.world import World
 from tickets.models import Notification, Ticket, TicketEvent
 
 from .conftest import (
+    MIN_TAP_PX,
     PHONE,
     _watched_page,
     assert_tall_enough,
@@ -76,9 +77,9 @@ OVERFLOW = """
 }
 """
 
-# Everything a thumb may tap in the navbar and the page, when it is shown.
+# Everything a thumb may tap in the page and its footer, when it is shown.
 TAP_TARGETS = ("main a:visible, main button:visible, main .page-link:visible, "
-               "main input[type=submit]:visible, main select:visible")
+               "main input[type=submit]:visible, main select:visible, footer a:visible")
 
 
 # What a real week writes into the portal that does not break at a space: links pasted from the
@@ -182,7 +183,9 @@ def worker_pages(world) -> list[str]:
     return [
         "/tickets/mine/",
         "/residents/households/lookup/?q=501",
+        f"/residents/households/{registry.household_a.pk}/",
         f"/residents/households/{registry.household_a.pk}/visit/",
+        f"/residents/buildings/{registry.building_a.pk}/",
         f"/committees/meetings/{world.meeting.pk}/attendance/",
         "/residents/buildings/",
         "/residents/buildings/?page=2",
@@ -190,11 +193,36 @@ def worker_pages(world) -> list[str]:
     ]
 
 
+def small_targets(page, selector: str) -> list[str]:
+    """The tap targets matched by `selector` that are under MIN_TAP_PX tall."""
+    found = page.locator(selector).evaluate_all(
+        """(targets, minimum) => {
+           // A stretched link is tapped anywhere in the box it is stretched over.
+           const area = (t) => {
+             let box = t;
+             if (t.classList.contains("stretched-link")) {
+               do { box = box.parentElement; }
+               while (box.parentElement && getComputedStyle(box).position === "static");
+             }
+             return box.getBoundingClientRect().height;
+           };
+           return targets
+             .map((t) => [t, area(t)])
+             .filter(([, height]) => height < minimum)
+             .map(([t, height]) => `${t.tagName.toLowerCase()} `
+               + `"${(t.innerText || t.value || t.name || "").trim().slice(0, 20)}" `
+               + `${height.toFixed(0)}px`);
+         }""", MIN_TAP_PX)
+    return [f"{urlparse(page.url).path}: {target}" for target in found]
+
+
 def test_a_grid_worker_taps_nothing_smaller_than_a_thumb(phone, live_world):
     log_in(phone, "worker_a")
+    small = []
     for address in worker_pages(live_world):
         phone.goto(address)
-        assert_tall_enough(phone.locator(TAP_TARGETS))
+        small += small_targets(phone, TAP_TARGETS)
+    assert not small, "tap targets under 44px:\n" + "\n".join(small)
     # The building list is long enough to be paged: its page links are for thumbs too.
     phone.goto("/residents/buildings/")
     assert_tall_enough(phone.locator(".pagination .page-link"))
@@ -208,8 +236,11 @@ def test_a_grid_worker_taps_nothing_smaller_than_a_thumb(phone, live_world):
 def test_attendance_is_marked_with_thumb_sized_toggles(phone, live_world):
     log_in(phone, "center_staff")
     phone.goto(f"/committees/meetings/{live_world.meeting.pk}/attendance/")
-    assert_tall_enough(phone.locator(TAP_TARGETS))
-    assert_tall_enough(phone.locator("main input[type=checkbox]:visible, main label:visible"))
+    small = small_targets(phone, TAP_TARGETS)
+    assert not small, "tap targets under 44px:\n" + "\n".join(small)
+    # One toggle per member serving on the day, each a thumb's size.
+    assert phone.locator(".attendance-toggle").count() == len(live_world.members)
+    assert_tall_enough(phone.locator(".attendance-toggle"))
 
 
 # The dashboard's boxes as a phone lays them out: the page, the ranking table's scrolling box,
