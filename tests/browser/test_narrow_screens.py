@@ -33,6 +33,7 @@ from .conftest import (
     MIN_TAP_PX,
     PHONE,
     _watched_page,
+    assert_no_horizontal_overflow,
     assert_tall_enough,
     log_in,
     open_menu,
@@ -299,3 +300,25 @@ def test_the_kpi_dashboard_fits_a_phone(phone, live_world):
     assert boxes["page"] <= boxes["window"] == 320, boxes
     for chart in boxes["charts"]:
         assert chart["card"] - 32 <= chart["width"] <= chart["card"], chart
+
+
+def test_a_page_wider_than_the_phone_is_caught(phone, live_server):
+    """A phone browser widens window.innerWidth to a page that is too wide; the checks above
+    measure against the phone's own width, so they still see it."""
+    phone.goto("/accounts/login/")
+    assert_no_horizontal_overflow(phone)
+    phone.evaluate("""() => {
+      const wide = document.createElement("div");
+      wide.textContent = "KM12345";
+      wide.style.width = "600px";  // through the CSSOM, which the CSP allows
+      document.body.append(wide);
+    }""")
+    with pytest.raises(AssertionError, match="scrolls sideways"):
+        assert_no_horizontal_overflow(phone)
+    assert "sticking out: div" in sideways_scroll_here(phone)
+
+
+def sideways_scroll_here(page) -> str:
+    found = page.evaluate(OVERFLOW)
+    assert found["scrollWidth"] > page.viewport_size["width"], found
+    return f"sticking out: {', '.join(found['culprits'])}"
