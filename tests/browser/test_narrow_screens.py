@@ -45,7 +45,7 @@ pytestmark = pytest.mark.browser
 
 ROLES = ("worker_a", "center_staff", None)  # None: a visitor who is not logged in
 
-# The outermost elements that stick out past the right edge of the window, outside any box
+# The innermost elements that stick out past the right edge of the window, outside any box
 # that scrolls on its own: what makes the page scroll sideways.
 OVERFLOW = """
 () => {
