@@ -6,6 +6,22 @@ document.addEventListener("DOMContentLoaded", () => {
     return;
   }
   const data = JSON.parse(source.textContent);
+  // On a phone the charts are as wide as the screen and would be too flat to read at the
+  // desk's proportions: each chart is drawn taller there (width / height, desk and phone).
+  const phone = window.matchMedia("(max-width: 575.98px)");
+  const ratios = new Map();
+  const aspect = (desk, narrow) => (phone.matches ? narrow : desk);
+  const draw = (canvas, config, desk, narrow) => {
+    config.options.aspectRatio = aspect(desk, narrow);
+    ratios.set(new window.Chart(canvas, config), [desk, narrow]);
+  };
+  // Turning the phone (or widening the window) past the breakpoint redraws at the other shape.
+  phone.addEventListener("change", () => {
+    ratios.forEach(([desk, narrow], chart) => {
+      chart.options.aspectRatio = aspect(desk, narrow);
+      chart.resize();
+    });
+  });
   const whistleColours = {
     routine: "#1971c2",
     key: "#f08c00",
@@ -20,7 +36,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   const monthly = document.getElementById("chart-monthly");
   if (monthly) {
-    new window.Chart(monthly, {
+    draw(monthly, {
       type: "bar",
       data: {
         labels: data.months,
@@ -31,16 +47,15 @@ document.addEventListener("DOMContentLoaded", () => {
         })),
       },
       options: {
-        aspectRatio: 2.2,
         scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
         plugins: { legend: { position: "bottom" } },
       },
-    });
+    }, 2.2, 1.2);
   }
 
   const status = document.getElementById("chart-status");
   if (status) {
-    new window.Chart(status, {
+    draw(status, {
       type: "doughnut",
       data: {
         labels: data.status.labels,
@@ -49,13 +64,13 @@ document.addEventListener("DOMContentLoaded", () => {
           backgroundColor: data.status.keys.map((key) => statusColours[key] || "#868e96"),
         }],
       },
-      options: { aspectRatio: 1.2, plugins: { legend: { position: "bottom" } } },
-    });
+      options: { plugins: { legend: { position: "bottom" } } },
+    }, 1.2, 1.1);
   }
 
   const channel = document.getElementById("chart-channel");
   if (channel) {
-    new window.Chart(channel, {
+    draw(channel, {
       type: "bar",
       data: {
         labels: data.channel.labels,
@@ -63,10 +78,9 @@ document.addEventListener("DOMContentLoaded", () => {
       },
       options: {
         indexAxis: "y",
-        aspectRatio: 3.5,
         scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
         plugins: { legend: { display: false } },
       },
-    });
+    }, 3.5, 1.4);
   }
 });
