@@ -2,9 +2,14 @@
 phone), POST /tickets/{id}/transitions/, /tickets/{id}/events/.
 Scoped like the pages; transitions go through the one service."""
 
+import mimetypes
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,6 +27,7 @@ from residents import selectors as registry
 from residents.models import Building, Dwelling
 
 from . import selectors, services
+from .forms_public import MAX_PHOTOS
 from .models import (
     Category,
     Channel,
@@ -30,6 +36,7 @@ from .models import (
     Status,
     Ticket,
     TicketEvent,
+    TicketPhoto,
     Whistle,
 )
 from .workflow import TRANSITIONS
@@ -133,6 +140,9 @@ class TransitionSerializer(serializers.Serializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
                                                   required=False)
     into = serializers.PrimaryKeyRelatedField(queryset=Ticket.objects.none(), required=False)
+    photos = serializers.ListField(
+        child=serializers.ImageField(), required=False, max_length=MAX_PHOTOS,
+        help_text=_("Photos of the step (multipart/form-data, one `photos` part each)."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,13 +152,26 @@ class TransitionSerializer(serializers.Serializer):
             self.fields["into"].queryset = selectors.ticket_list_for(user=request.user)
 
 
+class EventPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("The photo, for those who may see the "
+                                                        "ticket."))
+
+    class Meta:
+        model = TicketPhoto
+        fields = ["id", "url", "public"]
+
+    def get_url(self, photo: TicketPhoto) -> str:
+        return reverse("ticket-photo", args=[photo.ticket_id, photo.pk])
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
+    photos = EventPhotoSerializer(many=True, read_only=True)
 
     class Meta:
         model = TicketEvent
         fields = ["id", "kind", "action", "from_status", "to_status", "actor", "actor_name",
-                  "note", "public", "data", "created_at"]
+                  "note", "public", "data", "photos", "created_at"]
 
     def get_actor_name(self, event: TicketEvent) -> str | None:
         return person_name(event.actor) if event.actor_id else None
@@ -262,6 +285,18 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def events(self, request, pk=None):
         ticket = self.get_object()  # the parent is checked before any child is read
         return Response(EventSerializer(selectors.events_for(ticket=ticket), many=True).data)
+
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY,
+                              404: OpenApiResponse(ErrorDetailSerializer)})
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_pk>[0-9]+)",
+            pagination_class=None)
+    def photo(self, request, pk=None, photo_pk=None):
+        """One photo of the ticket's timeline (the ticket must be in the caller's area)."""
+        photo = selectors.ticket_photo_get_for(user=request.user, ticket_pk=pk,
+                                               photo_pk=photo_pk)
+        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+        return FileResponse(photo.image.open("rb"), content_type=content_type)
 
 
 def register(router) -> None:

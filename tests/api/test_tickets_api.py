@@ -120,3 +120,46 @@ def test_a_community_the_street_allows_whistles_through_the_api(community, api_c
         city.pk, "城管局", community.community.pk)
     events = api_client.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
     assert events[-1]["action"] == "whistle" and events[-1]["data"]["department"] == "城管局"
+
+
+def _png(name="step.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_a_step_with_photos_through_the_api_lists_them_on_its_event(community, api_client):
+    ticket = make_ticket(node=community.g5a)
+    api_client.force_authenticate(community.worker_a)
+    url = f"/api/v1/tickets/{ticket.pk}/transitions/"
+    response = api_client.post(url, {"action": "accept", "note": "到现场看了",
+                                     "photos": [_png("a.png"), _png("b.png")]},
+                               format="multipart")
+    assert response.status_code == 200, response.content
+    events = api_client.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
+    accept = next(event for event in events if event["action"] == "accept")
+    assert len(accept["photos"]) == 2
+    assert api_client.get(accept["photos"][0]["url"]).status_code == 200
+    # The photo is the ticket's: someone outside the ticket's area gets nothing.
+    api_client.force_authenticate(community.worker_b)
+    assert api_client.get(accept["photos"][0]["url"]).status_code == 404
+
+
+def test_a_step_with_something_that_is_not_a_photo_is_a_400_and_changes_nothing(
+        community, api_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = make_ticket(node=community.g5a)
+    api_client.force_authenticate(community.worker_a)
+    response = api_client.post(
+        f"/api/v1/tickets/{ticket.pk}/transitions/",
+        {"action": "accept", "photos": [SimpleUploadedFile("x.png", b"not an image")]},
+        format="multipart")
+    assert response.status_code == 400 and "photos" in response.json()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.NEW

@@ -366,6 +366,7 @@ def _api_url(path: str, objects) -> str:
     if "{id}" not in path:
         return path
     resource = path.removeprefix("/api/v1/").split("/")[0]
+    path = path.replace("{photo_pk}", str(objects.ticket_photo.pk))  # the ticket's own photo
     return path.replace("{id}", str(_object(objects, API_OBJECTS[resource]).pk))
 
 
