@@ -1,0 +1,133 @@
+"""The map (一张图) on a desk and on a phone: a worker's grids drawn from their boundaries,
+filled by a KPI, layers switched off and on, nothing from outside the worker's area.
+
+Headless Chromium runs with --disable-gpu (conftest); MapLibre still gets a WebGL 2 context
+from SwiftShader, Chromium's software renderer, so the map is drawn without extra flags.
+"""
+
+import pytest
+
+from grids.models import GridNode, Role
+from tests.grids.factories import AssignmentFactory, UserFactory
+
+from .conftest import (
+    assert_no_horizontal_overflow,
+    assert_tall_enough,
+    log_in,
+    press,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+
+# Near 世纪城, Kunming (WGS-84 longitude, latitude): a level-4 grid split into two level-5 grids,
+# and a grid of the neighbouring hub a little to the east.
+WEST, MIDDLE, EAST, SOUTH, NORTH = 102.740, 102.745, 102.750, 25.010, 25.020
+
+
+def _box(west: float, south: float, east: float, north: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
+                                                [west, north], [west, south]]]}
+
+
+@pytest.fixture
+def mapped_worker(live_community):
+    """A grid worker of 枫丹四级网格 (g4a, over g5a and g5b); every grid has a boundary."""
+    c = live_community
+    boundaries = {
+        c.g4a: _box(WEST, SOUTH, EAST, NORTH),
+        c.g5a: _box(WEST, SOUTH, MIDDLE, NORTH),
+        c.g5b: _box(MIDDLE, SOUTH, EAST, NORTH),
+        c.g5c: _box(EAST + 0.01, SOUTH, EAST + 0.02, NORTH),
+    }
+    for node, boundary in boundaries.items():
+        GridNode.objects.filter(pk=node.pk).update(boundary=boundary)
+    worker = UserFactory(username="g4a_worker")
+    AssignmentFactory(user=worker, node=c.g4a, role=Role.WORKER)
+    return worker
+
+
+def open_map(page, username: str) -> None:
+    log_in(page, username)
+    page.goto("/map/")
+    page.wait_for_selector("#map[data-state]", state="attached")
+    state = page.locator("#map").get_attribute("data-state")
+    assert state == "ready", (
+        f"the map did not load ({state}): {page.locator('#map-status').inner_text()!r}")
+
+
+def rendered_grids(page) -> list[str]:
+    """The names of the grids drawn on screen now, once the map has finished drawing."""
+    page.wait_for_function("() => window.gridportalMap.loaded()")
+    return page.evaluate("""() => [...new Set(window.gridportalMap
+        .queryRenderedFeatures({layers: ["grid-fill"]}).map((f) => f.properties.name))].sort()""")
+
+
+def wait_for_grids(page, names: list[str]) -> None:
+    """Poll, frame by frame, until exactly `names` are drawn (the map draws asynchronously)."""
+    page.wait_for_function(
+        """(names) => {
+            const map = window.gridportalMap;
+            if (!map || !map.getLayer("grid-fill")) return false;
+            const drawn = [...new Set(map.queryRenderedFeatures({layers: ["grid-fill"]})
+                .map((f) => f.properties.name))].sort();
+            return JSON.stringify(drawn) === JSON.stringify(names);
+        }""", arg=sorted(names))
+
+
+MY_GRIDS = ["枫丹四级网格", "枫丹第1网格", "枫丹第2网格"]
+
+
+def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
+        desk, page_problems, live_community, mapped_worker):
+    open_map(desk, "g4a_worker")
+    wait_for_grids(desk, MY_GRIDS)
+    # The map is fitted to the worker's grids, and the neighbouring hub's grid is not served.
+    assert rendered_grids(desk) == MY_GRIDS
+    served = desk.evaluate("""async () => (await (await fetch(
+        JSON.parse(document.getElementById("map-config").textContent).gridNodes)).json())
+        .features.map((f) => f.properties.name).sort()""")
+    assert served == MY_GRIDS
+    assert "金色第1网格" not in served
+    screenshot(desk, "map", full_page=False, device="desk")
+
+    legend = desk.locator("#map-legend-grids")
+    assert "≥ 11" in legend.inner_text() and "暂无数据" in legend.inner_text()
+    desk.get_by_label("结哨率").check()
+    assert "≥ 95%" in legend.inner_text()
+    assert "closure_rate" in desk.evaluate(
+        "() => JSON.stringify(window.gridportalMap.getPaintProperty('grid-fill', 'fill-color'))")
+
+    grids = desk.get_by_label("网格边界")
+    grids.uncheck()
+    wait_for_grids(desk, [])
+    assert rendered_grids(desk) == []
+    grids.check()
+    wait_for_grids(desk, MY_GRIDS)
+
+
+def test_worker_uses_the_map_with_one_thumb_on_a_phone(
+        phone, page_problems, live_community, mapped_worker):
+    open_map(phone, "g4a_worker")
+    wait_for_grids(phone, MY_GRIDS)
+    assert_no_horizontal_overflow(phone)
+    canvas = phone.locator("#map canvas").bounding_box()
+    assert canvas["width"] == phone.viewport_size["width"], "the map is not full width"
+
+    # The layers wait behind one button at the bottom of the map, in reach of the thumb.
+    layers = phone.locator("#map-layers")
+    assert not layers.is_visible()
+    toggle = phone.get_by_role("button", name="图层与图例")
+    assert_tall_enough(toggle)
+    assert toggle.bounding_box()["y"] > phone.viewport_size["height"] / 2
+    press(toggle)
+    layers.wait_for(state="visible")
+    assert_tall_enough(phone.locator("#map-layers .map-toggle"))
+    assert_tall_enough(phone.locator(".maplibregl-ctrl-zoom-in"))
+    screenshot(phone, "map-layers", full_page=False)
+
+    press(phone.locator(".map-toggle", has_text="网格边界"))
+    wait_for_grids(phone, [])
+    press(phone.locator(".map-toggle", has_text="网格边界"))
+    wait_for_grids(phone, MY_GRIDS)
+    assert_no_horizontal_overflow(phone)
