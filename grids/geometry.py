@@ -266,8 +266,8 @@ def locate(lon: float, lat: float) -> list["GridNode"]:
     ids = boundary_index().containing(lon, lat)
     if not ids:
         return []
-    lowest = (GridNode.objects.filter(pk__in=ids, active=True)
+    lowest = (GridNode.objects.filter(pk__in=ids, active=True).defer("boundary")
               .order_by("-level", "pk").first())
     if lowest is None:
         return []
-    return list(lowest.get_ancestors(ascending=True, include_self=True))
+    return list(lowest.get_ancestors(ascending=True, include_self=True).defer("boundary"))
