@@ -23,8 +23,8 @@ class GridNodeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GridNode
-        fields = ["id", "kind", "kind_display", "name", "code", "parent", "level", "boundary",
-                  "latitude", "longitude", "active"]
+        fields = ["id", "kind", "kind_display", "name", "code", "parent", "level", "coverage",
+                  "boundary", "latitude", "longitude", "active"]
 
 
 class GridNodeDetailSerializer(GridNodeSerializer):

@@ -78,13 +78,13 @@ class _Seeder:
         return SURNAMES[i % len(SURNAMES)], GIVEN[(i * 7) % len(GIVEN)]
 
     def node(self, *, code: str, kind: NodeKind, name: str, parent: GridNode | None,
-             boundary: str = "") -> GridNode:
+             coverage: str = "") -> GridNode:
         existing = GridNode.objects.filter(code=code).first()
         if existing is not None:
             return existing
         self.result.created_nodes += 1
         return services.node_create(actor=self.admin, parent=parent, kind=kind, name=name,
-                                    code=code, boundary=boundary)
+                                    code=code, coverage=coverage)
 
     def person(self, username: str, node: GridNode, role: Role, *, staff: bool = False):
         surname, given = self._person_name()
@@ -128,7 +128,7 @@ def seed_grids() -> DemoSeed:
     with transaction.atomic():
         seeder = _Seeder()
         street = seeder.node(code="ST", kind=NodeKind.STREET, name="示范街道", parent=None,
-                             boundary="示范街道办事处辖区")
+                             coverage="示范街道办事处辖区")
         seeder.person("street_staff", street, Role.CENTER_STAFF, staff=True)
         seeder.person("liaison_cg", street, Role.DEPARTMENT_LIAISON)
         _seed_shijicheng(seeder, street)
@@ -151,7 +151,7 @@ def seed_grids() -> DemoSeed:
 
 def _seed_shijicheng(seeder: _Seeder, street: GridNode) -> None:
     community = seeder.node(code="SJC", kind=NodeKind.COMMUNITY, name="世纪城社区",
-                            parent=street, boundary="世纪城片区，7个服务枢纽，16个苑区服务点")
+                            parent=street, coverage="世纪城片区，7个服务枢纽，16个苑区服务点")
     seeder.person("sjc_staff", community, Role.CENTER_STAFF, staff=True)
     seeder.person("sjc_secretary", community, Role.HEAD, staff=True)
     grid5_number = 0
@@ -175,7 +175,7 @@ def _seed_shijicheng(seeder: _Seeder, street: GridNode) -> None:
             code = f"SJC-G5-{grid5_number:02d}"
             grid5 = seeder.node(code=code, kind=NodeKind.GRID5,
                                 name=f"{hub_name}第{number}五级网格", parent=grid4,
-                                boundary=f"{hub_name}{number * 2 - 1}-{number * 2}栋")
+                                coverage=f"{hub_name}{number * 2 - 1}-{number * 2}栋")
             if code not in WITHOUT_HEAD:
                 seeder.person(f"sjc_g5_{grid5_number:02d}_head", grid5, Role.HEAD)
             if code not in WITHOUT_WORKER:
@@ -186,7 +186,7 @@ def _seed_shijicheng(seeder: _Seeder, street: GridNode) -> None:
 
 def _seed_liuhe(seeder: _Seeder, street: GridNode) -> None:
     community = seeder.node(code="LH", kind=NodeKind.COMMUNITY, name="六合社区", parent=street,
-                            boundary="81栋楼，4个四级网格，10个五级网格")
+                            coverage="81栋楼，4个四级网格，10个五级网格")
     seeder.person("lh_staff", community, Role.CENTER_STAFF, staff=True)
     seeder.service_point(community, "六合民生驿站", kind="station")
     grid5_number = 0

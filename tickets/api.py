@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
+from grids import geometry
 from grids.models import GridNode
 from grids.people import person_name
 from grids.phones import PhoneSerializerField, clean_phone
@@ -65,11 +66,16 @@ class TicketSerializer(serializers.ModelSerializer):
     # Blank until the resident has evaluated (a read-only model field would drop that).
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True,
                                            read_only=True)
+    latitude = serializers.FloatField(read_only=True, allow_null=True,
+                                      help_text="WGS-84 latitude of the place, when known.")
+    longitude = serializers.FloatField(read_only=True, allow_null=True,
+                                       help_text="WGS-84 longitude of the place, when known.")
 
     class Meta:
         model = Ticket
         fields = ["id", "reference", "channel", "whistle", "category", "category_name", "title",
-                  "description", "node", "building", "dwelling", "address", "owner",
+                  "description", "node", "building", "dwelling", "address", "latitude",
+                  "longitude", "owner",
                   "owner_name", "department", "department_name", "assignee", "assignee_name",
                   "status", "status_display", "accept_due_at", "contact_due_at",
                   "resolve_due_at", "accepted_at", "resolved_at", "closed_at", "satisfaction",
@@ -108,6 +114,20 @@ class TicketCreateSerializer(serializers.Serializer):
     reporter_name = serializers.CharField(max_length=50, required=False, default="")
     reporter_phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     external_number = serializers.CharField(max_length=40, required=False, default="")
+    latitude = serializers.FloatField(
+        required=False, min_value=-90, max_value=90,
+        help_text="Latitude of the place, in degrees, in the system `crs` names. With "
+                  "`longitude` and no node, building or dwelling, the ticket goes to the lowest "
+                  "grid whose boundary contains the point (outside every boundary: the "
+                  "community). Stored in WGS-84.")
+    longitude = serializers.FloatField(
+        required=False, min_value=-180, max_value=180,
+        help_text="Longitude of the place, in degrees, in the system `crs` names.")
+    crs = serializers.ChoiceField(
+        choices=geometry.CRS_CHOICES, default=geometry.WGS84,
+        help_text="The coordinate system of `latitude` and `longitude`: wgs84 (GPS, the "
+                  "default), gcj02 (高德, 腾讯 and the phone's map apps in China) or bd09 "
+                  "(百度).")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
