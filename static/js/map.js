@@ -150,8 +150,9 @@ function showBuildings(map) {
       const buildings = await fetchJson(`${config.buildings}&bbox=${bbox}`, pending.signal);
       map.getSource("buildings").setData(buildings);
     } catch (error) {
-      if (error.name !== "AbortError") {
+      if (error.name !== "AbortError" && !leaving) {
         say(words.loadFailed);
+        console.error(error);
       }
     }
   };
@@ -239,7 +240,14 @@ async function start() {
   container.dataset.state = "ready";
 }
 
+// Leaving the page cancels what is still loading: that is no failure to report.
+let leaving = false;
+window.addEventListener("pagehide", () => { leaving = true; });
+
 start().catch((error) => {
+  if (leaving || error.name === "AbortError") {
+    return;
+  }
   if (statusLine.classList.contains("d-none")) {
     say(words.loadFailed);
   }
