@@ -5,6 +5,8 @@ Headless Chromium runs with --disable-gpu (conftest); MapLibre still gets a WebG
 from SwiftShader, Chromium's software renderer, so the map is drawn without extra flags.
 """
 
+import math
+
 import pytest
 
 from grids.models import GridNode, Role
@@ -131,3 +133,46 @@ def test_worker_uses_the_map_with_one_thumb_on_a_phone(
     press(phone.locator(".map-toggle", has_text="网格边界"))
     wait_for_grids(phone, MY_GRIDS)
     assert_no_horizontal_overflow(phone)
+
+
+def _png_tile() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (256, 256), (214, 226, 240)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _tile_xy(zoom: int, lon: float, lat: float) -> str:
+    """The x/y of the web-mercator tile holding a point."""
+    tiles = 2 ** zoom
+    mercator = math.asinh(math.tan(math.radians(lat)))
+    return f"{int((lon + 180) / 360 * tiles)}/{int((1 - mercator / math.pi) / 2 * tiles)}"
+
+
+def test_a_tile_server_basemap_is_drawn_under_the_grids(
+        desk, page_problems, live_server, mapped_worker, settings):
+    # The tile server of a government network, stood in for by an address on the portal's own
+    # host (the browser test fails on any request to another host).
+    settings.MAP_BASEMAP = "tiles"
+    settings.MAP_TILE_URL = f"{live_server.url}/tile-server/{{z}}/{{x}}/{{y}}.png"
+    settings.MAP_TILE_ATTRIBUTION = "天地图"
+    tile, asked = _png_tile(), []
+
+    def serve_tile(route):
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=tile)
+
+    desk.route("**/tile-server/**", serve_tile)
+    open_map(desk, "g4a_worker")
+    wait_for_grids(desk, MY_GRIDS)
+    desk.wait_for_function("() => window.gridportalMap.isSourceLoaded('basemap')")
+    # The tile under the middle of the worker's grids, at the zoom the map was fitted to
+    # (MapLibre asks for 256-px raster tiles one level above its own 512-px zoom).
+    zoom = round(desk.evaluate("() => window.gridportalMap.getZoom()") + 1)
+    tile_xy = _tile_xy(zoom, MIDDLE, (SOUTH + NORTH) / 2)
+    middle = f"{live_server.url}/tile-server/{zoom}/{tile_xy}.png"
+    assert middle in asked, f"{middle} not among the {len(asked)} tiles asked for"
+    assert "天地图" in desk.locator(".maplibregl-ctrl-attrib").inner_text()
