@@ -76,20 +76,22 @@ async function pmtilesSource(maplibregl, address) {
   const archive = new pmtiles.PMTiles(new URL(address, window.location.href).href);
   protocol.add(archive);
   const header = await archive.getHeader();
+  // The protocol's TileJSON leaves out the archive's credit: it is taken from the metadata.
+  const metadata = await archive.getMetadata();
   const url = `pmtiles://${archive.source.getKey()}`;
+  const attribution = metadata.attribution || "";
   if (header.tileType !== pmtiles.TileType.Mvt) {
-    return {source: {type: "raster", url, tileSize: 256},
+    return {source: {type: "raster", url, tileSize: 256, attribution},
             layers: [{id: "basemap", type: "raster", source: "basemap"}]};
   }
   // Vector tiles without a style of their own: every layer drawn in quiet greys.
-  const metadata = await archive.getMetadata();
   const layers = (metadata.vector_layers || []).flatMap(({id}) => [
     {id: `basemap-${id}-fill`, type: "fill", source: "basemap", "source-layer": id,
      filter: ["==", ["geometry-type"], "Polygon"], paint: {"fill-color": "#dde3ea"}},
     {id: `basemap-${id}-line`, type: "line", source: "basemap", "source-layer": id,
      paint: {"line-color": "#adb5bd", "line-width": 0.6}},
   ]);
-  return {source: {type: "vector", url}, layers};
+  return {source: {type: "vector", url, attribution}, layers};
 }
 
 async function baseStyle(maplibregl) {
@@ -217,7 +219,8 @@ async function start() {
       style: await baseStyle(maplibregl),
       center: [102.71, 25.04],
       zoom: 11,
-      attributionControl: config.basemap.attribution ? {compact: true} : false,
+      // A basemap credits its source (from the settings, or from the PMTiles metadata).
+      attributionControl: config.basemap.kind === "none" ? false : {compact: true},
     });
   } catch (error) {
     say(words.noWebGL);

@@ -176,3 +176,49 @@ def test_a_tile_server_basemap_is_drawn_under_the_grids(
     middle = f"{live_server.url}/tile-server/{zoom}/{tile_xy}.png"
     assert middle in asked, f"{middle} not among the {len(asked)} tiles asked for"
     assert "天地图" in desk.locator(".maplibregl-ctrl-attrib").inner_text()
+
+
+def _raster_pmtiles(path, tile: bytes, max_zoom: int = 2) -> bytes:
+    """A PMTiles archive of PNG tiles, every tile of zooms 0..max_zoom the same image."""
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import write
+
+    with write(str(path)) as writer:
+        ids = sorted(zxy_to_tileid(z, x, y) for z in range(max_zoom + 1)
+                     for x in range(2 ** z) for y in range(2 ** z))
+        for tile_id in ids:
+            writer.write_tile(tile_id, tile)
+        writer.finalize({"tile_type": TileType.PNG, "tile_compression": Compression.NONE,
+                         "min_zoom": 0, "max_zoom": max_zoom}, {"attribution": "测试底图"})
+    return path.read_bytes()
+
+
+def _byte_range(route, archive: bytes) -> None:
+    """Answer a Range request as a static file server does (206 with the asked bytes)."""
+    first, last = route.request.headers["range"].removeprefix("bytes=").split("-")
+    last = min(int(last), len(archive) - 1)
+    route.fulfill(status=206, body=archive[int(first):last + 1], headers={
+        "Content-Type": "application/octet-stream",
+        "Content-Range": f"bytes {first}-{last}/{len(archive)}"})
+
+
+def test_a_pmtiles_basemap_served_by_the_portal_is_drawn_under_the_grids(
+        desk, page_problems, mapped_worker, settings, tmp_path):
+    settings.MAP_BASEMAP = "pmtiles"
+    settings.MAP_PMTILES = "/basemap/area.pmtiles"
+    archive, ranges = _raster_pmtiles(tmp_path / "area.pmtiles", _png_tile()), []
+
+    def serve(route):
+        ranges.append(route.request.headers.get("range"))
+        _byte_range(route, archive)
+
+    desk.route("**/basemap/area.pmtiles", serve)
+    open_map(desk, "g4a_worker")
+    wait_for_grids(desk, MY_GRIDS)
+    desk.wait_for_function("() => window.gridportalMap.isSourceLoaded('basemap')")
+    assert desk.evaluate("() => window.gridportalMap.getSource('basemap').type") == "raster"
+    # The header first, then the tiles: read in pieces, never the whole file at once.
+    assert ranges[0] == "bytes=0-16383" and len(ranges) > 1, ranges
+    # The credit comes from the archive's metadata, read after the header.
+    desk.wait_for_function("""() => document.querySelector(".maplibregl-ctrl-attrib-inner")
+        .textContent.includes("测试底图")""")
