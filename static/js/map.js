@@ -15,8 +15,9 @@ const KPI_STEPS = {
          [6, "#fd7e14", "6–10"], [11, "#d9480f", "≥ 11"]],
   overdue: [[0, "#f1f3f5", "0"], [1, "#ffc9c9", "1"], [2, "#ff8787", "2–4"],
             [5, "#f03e3e", "5–9"], [10, "#a51111", "≥ 10"]],
-  closure_rate: [[0, "#e03131", "< 50%"], [0.5, "#fab005", "50–80%"],
-                 [0.8, "#94d82d", "80–95%"], [0.95, "#2f9e44", "≥ 95%"]],
+  // In percent, as the API gives it.
+  closure_rate: [[0, "#e03131", "< 50%"], [50, "#fab005", "50–80%"],
+                 [80, "#94d82d", "80–95%"], [95, "#2f9e44", "≥ 95%"]],
 };
 const LAYERS = {
   grids: ["grid-fill", "grid-line"],
@@ -177,7 +178,7 @@ function popupFor(feature) {
     if (typeof value !== "number") {
       detail.textContent = words.noData;
     } else {
-      detail.textContent = kpi === "closure_rate" ? `${(value * 100).toFixed(1)}%` : value;
+      detail.textContent = kpi === "closure_rate" ? `${value.toFixed(1)}%` : value;
     }
     facts.append(term, detail);
   }
