@@ -203,8 +203,11 @@ function wireControls(maplibregl, map) {
     });
   });
   map.on("click", "grid-fill", (event) => {
+    // Where grids nest, the tap is about the lowest one: the grid no other one lies in.
+    const parents = new Set(event.features.map((feature) => feature.properties.parent));
+    const lowest = event.features.find((feature) => !parents.has(feature.properties.id));
     new maplibregl.Popup({maxWidth: "16rem"})
-      .setLngLat(event.lngLat).setDOMContent(popupFor(event.features[0])).addTo(map);
+      .setLngLat(event.lngLat).setDOMContent(popupFor(lowest || event.features[0])).addTo(map);
   });
 }
 

@@ -11,6 +11,7 @@ import pytest
 
 from grids.models import GridNode, Role
 from tests.grids.factories import AssignmentFactory, UserFactory
+from tests.residents.factories import BuildingFactory
 
 from .conftest import (
     assert_no_horizontal_overflow,
@@ -44,6 +45,11 @@ def mapped_worker(live_community):
     }
     for node, boundary in boundaries.items():
         GridNode.objects.filter(pk=node.pk).update(boundary=boundary)
+    # Two buildings in the worker's grids, and one of the neighbouring hub's whose point lies in
+    # the worker's area (a mistake in the registry): it must not reach the worker's map.
+    BuildingFactory(node=c.g5a, name="1栋", longitude=WEST + 0.002, latitude=SOUTH + 0.005)
+    BuildingFactory(node=c.g5b, name="2栋", longitude=EAST - 0.002, latitude=NORTH - 0.005)
+    BuildingFactory(node=c.g5c, name="9栋", longitude=MIDDLE, latitude=SOUTH + 0.003)
     worker = UserFactory(username="g4a_worker")
     AssignmentFactory(user=worker, node=c.g4a, role=Role.WORKER)
     return worker
@@ -80,6 +86,20 @@ def wait_for_grids(page, names: list[str]) -> None:
 MY_GRIDS = ["枫丹四级网格", "枫丹第1网格", "枫丹第2网格"]
 
 
+def wait_for_buildings(page, names: list[str]) -> list[dict]:
+    """Poll until exactly the buildings `names` are drawn; their features' properties."""
+    page.wait_for_function(
+        """(names) => {
+            const map = window.gridportalMap;
+            if (!map || !map.getLayer("building-points")) return false;
+            const drawn = map.queryRenderedFeatures({layers: ["building-points"]})
+                .map((f) => f.properties.name).sort();
+            return JSON.stringify([...new Set(drawn)]) === JSON.stringify(names);
+        }""", arg=sorted(names))
+    return page.evaluate("""() => window.gridportalMap
+        .queryRenderedFeatures({layers: ["building-points"]}).map((f) => f.properties)""")
+
+
 def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
         desk, page_problems, live_community, mapped_worker):
     open_map(desk, "g4a_worker")
@@ -91,21 +111,41 @@ def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
         .features.map((f) => f.properties.name).sort()""")
     assert served == MY_GRIDS
     assert "金色第1网格" not in served
+    # The buildings of the worker's grids, each in its colour-map category.
+    buildings = wait_for_buildings(desk, ["1栋", "2栋"])
+    palette = desk.evaluate(
+        "() => JSON.parse(document.getElementById('map-config').textContent).palette")
+    assert {b["colour"] for b in buildings} <= {p["key"] for p in palette}
+    assert desk.locator("#map-legend-buildings li").count() == len(palette)
     screenshot(desk, "map", full_page=False, device="desk")
+
+    # A grid tapped shows its name and figures.
+    point = desk.evaluate(
+        f"() => window.gridportalMap.project([{WEST + 0.001}, {NORTH - 0.001}])")
+    box = desk.locator("#map").bounding_box()
+    desk.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = desk.locator(".maplibregl-popup")
+    popup.wait_for(state="visible")
+    assert "枫丹第1网格" in popup.inner_text() and "结哨率" in popup.inner_text()
+    desk.locator(".maplibregl-popup-close-button").click()
 
     legend = desk.locator("#map-legend-grids")
     assert "≥ 11" in legend.inner_text() and "暂无数据" in legend.inner_text()
-    desk.get_by_label("结哨率").check()
+    desk.get_by_label("结哨率", exact=True).check()
     assert "≥ 95%" in legend.inner_text()
     assert "closure_rate" in desk.evaluate(
         "() => JSON.stringify(window.gridportalMap.getPaintProperty('grid-fill', 'fill-color'))")
 
-    grids = desk.get_by_label("网格边界")
+    grids = desk.get_by_label("网格边界", exact=True)
     grids.uncheck()
     wait_for_grids(desk, [])
     assert rendered_grids(desk) == []
     grids.check()
     wait_for_grids(desk, MY_GRIDS)
+    desk.get_by_label("楼栋", exact=True).uncheck()
+    wait_for_buildings(desk, [])
+    desk.get_by_label("楼栋", exact=True).check()
+    wait_for_buildings(desk, ["1栋", "2栋"])
 
 
 def test_worker_uses_the_map_with_one_thumb_on_a_phone(
