@@ -77,6 +77,12 @@ def register_node_figures(figures: NodeFigures) -> None:
         NODE_FIGURES.append(figures)
 
 
+class BoundarySerializer(serializers.Serializer):
+    boundary = geojson.GeometryField(allow_null=True, help_text=(
+        "A GeoJSON Polygon or MultiPolygon (or a Feature of one), WGS-84 longitude and "
+        "latitude; null clears it."))
+
+
 class NodeFeaturePropertiesSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -105,11 +111,23 @@ NodeFeatureCollectionSerializer = geojson.collection_serializer(
 class GridNodeViewSet(geojson.GeoJSONMixin, viewsets.ReadOnlyModelViewSet):
     """The grid tree, scoped to the caller's subtrees."""
 
-    capabilities = {"*": selectors.READ_TREE}
+    capabilities = {"*": selectors.READ_TREE, "boundary": services.MANAGE_TREE}
     filterset_class = GridNodeFilter
 
     def get_queryset(self):
         return selectors.node_list_for(user=self.request.user)
+
+    @extend_schema(request=BoundarySerializer, responses=GridNodeSerializer, filters=False)
+    @action(detail=True, methods=["put"])
+    def boundary(self, request, pk=None):
+        """Draw (or, with null, clear) the node's boundary: valid, inside its parent's, around
+        its children's, and overlapping no neighbour's by more than 1 %."""
+        node = selectors.node_get_for(user=request.user, pk=pk)
+        payload = BoundarySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        node = service_errors(lambda: services.node_update(
+            actor=request.user, node=node, boundary=payload.validated_data["boundary"]))
+        return Response(GridNodeSerializer(node).data)
 
     def get_serializer_class(self):
         return GridNodeDetailSerializer if self.action == "retrieve" else GridNodeSerializer

@@ -240,3 +240,38 @@ def test_an_unknown_format_is_a_400_naming_it(drawn, api_client):
         response = api_client.get(url, {"format": "kml"})
         assert response.status_code == 400
         assert "format" in response.json()
+
+
+# --- Drawing a boundary through the API -----------------------------------------------------
+
+
+def test_staff_draw_a_grids_boundary_through_the_api(drawn, api_client):
+    api_client.force_authenticate(drawn.admin)
+    shape = rectangle(102.70, 25.00, 102.71, 25.01)
+    response = api_client.put(f"{NODES}{drawn.g5a.pk}/boundary/", {"boundary": shape},
+                              format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["boundary"] == shape
+    drawn.g5a.refresh_from_db()
+    assert drawn.g5a.boundary == shape
+
+
+def test_a_bad_boundary_through_the_api_is_a_400_on_the_field_and_keeps_the_old(drawn,
+                                                                               api_client):
+    api_client.force_authenticate(drawn.admin)
+    response = api_client.put(f"{NODES}{drawn.g5a.pk}/boundary/",
+                              {"boundary": rectangle(102.70, 25.00, 102.72, 25.01)},
+                              format="json")
+    assert response.status_code == 400
+    assert "枫丹第2网格" in " ".join(response.json()["boundary"])
+    drawn.g5a.refresh_from_db()
+    assert drawn.g5a.boundary == rectangle(102.70, 25.00, 102.715, 25.015)
+
+
+def test_a_boundary_outside_the_callers_area_is_not_found(drawn, api_client):
+    api_client.force_authenticate(drawn.center_staff)
+    response = api_client.put(f"{NODES}{drawn.g4x.pk}/boundary/", {"boundary": None},
+                              format="json")
+    assert response.status_code == 404
+    drawn.g4x.refresh_from_db()
+    assert drawn.g4x.boundary is not None
