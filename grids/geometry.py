@@ -51,14 +51,17 @@ MAX_VERTICES = 20_000
 
 def to_wgs84(*, lat: float, lon: float, crs: str = WGS84) -> tuple[float, float]:
     """(lat, lon) in WGS-84 from a point in `crs`. prcoords' iterative ("bored") inverses are
-    precise to about a centimetre; outside China GCJ-02 and BD-09 equal WGS-84 (prcoords
-    leaves such points as they are)."""
+    precise to about a centimetre; outside China (prcoords' own box) GCJ-02 and BD-09 equal
+    WGS-84."""
     if crs == WGS84:
         return lat, lon
     convert = {GCJ02: prcoords.gcj_wgs_bored, BD09: prcoords.bd_wgs_bored}.get(crs)
     if convert is None:
         raise ValidationError({"crs": _("Unknown coordinate system: use wgs84, gcj02 or bd09.")})
-    point = convert(prcoords.Coords(lat, lon))
+    given = prcoords.Coords(lat, lon)
+    if not prcoords.sanity_in_china_p(given):
+        return lat, lon  # the offsets apply only within China: elsewhere they equal WGS-84
+    point = convert(given)
     return point.lat, point.lon
 
 
@@ -189,6 +192,11 @@ class BoundaryIndex:
     tree: shapely.STRtree
     node_ids: tuple[int, ...]
     geometries: tuple[BaseGeometry, ...]
+
+    def meeting(self, box: tuple[float, float, float, float]) -> list[int]:
+        """The ids of the nodes whose boundary meets the box (west, south, east, north)."""
+        hits = self.tree.query(shapely.box(*box), predicate="intersects")
+        return [self.node_ids[i] for i in hits]
 
     def containing(self, lon: float, lat: float) -> list[int]:
         """The ids of the nodes whose boundary contains the point (edges included)."""

@@ -145,3 +145,9 @@ def test_wgs84_is_kept_as_it_is_and_an_unknown_system_is_a_field_error():
     with pytest.raises(ValidationError) as caught:
         geometry.to_wgs84(lat=25.0, lon=102.7, crs="mercator")
     assert "crs" in caught.value.message_dict
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_a_point_outside_china_is_not_shifted(crs):
+    assert geometry.to_wgs84(lat=-90.0, lon=-180.0, crs=crs) == (-90.0, -180.0)
+    assert geometry.to_wgs84(lat=48.85, lon=2.35, crs=crs) == (48.85, 2.35)
