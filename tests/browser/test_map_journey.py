@@ -12,6 +12,7 @@ import pytest
 from grids.models import GridNode, Role
 from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.residents.factories import BuildingFactory
+from tests.tickets.factories import make_ticket
 
 from .conftest import (
     assert_no_horizontal_overflow,
@@ -50,6 +51,9 @@ def mapped_worker(live_community):
     BuildingFactory(node=c.g5a, name="1栋", longitude=WEST + 0.002, latitude=SOUTH + 0.005)
     BuildingFactory(node=c.g5b, name="2栋", longitude=EAST - 0.002, latitude=NORTH - 0.005)
     BuildingFactory(node=c.g5c, name="9栋", longitude=MIDDLE, latitude=SOUTH + 0.003)
+    # Three open tickets in 枫丹第1网格, none in 枫丹第2网格.
+    for _ in range(3):
+        make_ticket(actor=c.admin, node=c.g5a)
     worker = UserFactory(username="g4a_worker")
     AssignmentFactory(user=worker, node=c.g4a, role=Role.WORKER)
     return worker
@@ -86,6 +90,33 @@ def wait_for_grids(page, names: list[str]) -> None:
 MY_GRIDS = ["枫丹四级网格", "枫丹第1网格", "枫丹第2网格"]
 
 
+FILL_COLOURS = """() => Object.fromEntries(window.gridportalMap
+    .queryRenderedFeatures({layers: ["grid-fill"]}).map((f) => {
+        const {r, g, b} = f.layer.paint["fill-color"];
+        const rgb = [r, g, b].map((v) => Math.round(v * 255)).join(", ");
+        return [f.properties.name, `rgb(${rgb})`];
+    }))"""
+
+
+def fill_colours(page) -> dict[str, str]:
+    """Each drawn grid's fill colour, as `rgb(r, g, b)`."""
+    return page.evaluate(FILL_COLOURS)
+
+
+def wait_for_fill(page, name: str, colour: str) -> None:
+    """Poll, frame by frame, until the grid `name` is drawn in `colour`."""
+    page.wait_for_function(f"([name, colour]) => ({FILL_COLOURS})()[name] === colour",
+                           arg=[name, colour])
+
+
+def legend_colours(page) -> dict[str, str]:
+    """The grid legend: each label with its swatch's colour, as `rgb(r, g, b)`."""
+    return page.evaluate("""() => Object.fromEntries(
+        [...document.querySelectorAll("#map-legend-grids li")].map((item) => [
+            item.textContent.trim(),
+            getComputedStyle(item.querySelector(".map-swatch")).backgroundColor]))""")
+
+
 def wait_for_buildings(page, names: list[str]) -> list[dict]:
     """Poll until exactly the buildings `names` are drawn; their features' properties."""
     page.wait_for_function(
@@ -112,7 +143,7 @@ def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
     assert served == MY_GRIDS
     assert "金色第1网格" not in served
     # The buildings of the worker's grids, each in its colour-map category.
-    buildings = wait_for_buildings(desk, ["1栋", "2栋"])
+    buildings = wait_for_buildings(desk, ["世纪城1栋", "世纪城2栋"])
     palette = desk.evaluate(
         "() => JSON.parse(document.getElementById('map-config').textContent).palette")
     assert {b["colour"] for b in buildings} <= {p["key"] for p in palette}
@@ -129,12 +160,20 @@ def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
     assert "枫丹第1网格" in popup.inner_text() and "结哨率" in popup.inner_text()
     desk.locator(".maplibregl-popup-close-button").click()
 
-    legend = desk.locator("#map-legend-grids")
-    assert "≥ 11" in legend.inner_text() and "暂无数据" in legend.inner_text()
+    # Filled by open tickets: three in 枫丹第1网格 (and so in 枫丹四级网格), none in 第2网格,
+    # each in the colour the legend gives for that many.
+    legend = legend_colours(desk)
+    colours = fill_colours(desk)
+    assert colours["枫丹第1网格"] == legend["3–5"] == colours["枫丹四级网格"]
+    assert colours["枫丹第2网格"] == legend["0"]
+    # By closure rate: none of the three is closed yet; 第2网格 has handled nothing at all.
     desk.get_by_label("结哨率", exact=True).check()
-    assert "≥ 95%" in legend.inner_text()
-    assert "closure_rate" in desk.evaluate(
-        "() => JSON.stringify(window.gridportalMap.getPaintProperty('grid-fill', 'fill-color'))")
+    legend = legend_colours(desk)
+    assert set(legend) == {"< 50%", "50–80%", "80–95%", "≥ 95%", "暂无数据"}
+    wait_for_fill(desk, "枫丹第1网格", legend["< 50%"])
+    colours = fill_colours(desk)
+    assert colours["枫丹第1网格"] == legend["< 50%"]
+    assert colours["枫丹第2网格"] == legend["暂无数据"]
 
     grids = desk.get_by_label("网格边界", exact=True)
     grids.uncheck()
@@ -145,7 +184,7 @@ def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
     desk.get_by_label("楼栋", exact=True).uncheck()
     wait_for_buildings(desk, [])
     desk.get_by_label("楼栋", exact=True).check()
-    wait_for_buildings(desk, ["1栋", "2栋"])
+    wait_for_buildings(desk, ["世纪城1栋", "世纪城2栋"])
 
 
 def test_worker_uses_the_map_with_one_thumb_on_a_phone(

@@ -41,6 +41,8 @@ def test_grid_worker_opens_the_map_from_the_menu(community, login):
     assert 'data-layer="grids"' in body and 'data-layer="buildings"' in body
     for label in ("地图", "图层", "网格边界", "未办结工单", "超期工单", "结哨率"):
         assert label in body, f"{label} is not on the page"
+    # The buildings' legend: each colour-map category with its colour class.
+    assert '<span class="map-swatch map-swatch-dot cat-concern"></span>关注人员户' in body
 
 
 def test_the_page_hands_its_script_the_library_the_data_and_no_basemap_by_default(
