@@ -66,6 +66,11 @@ def point(longitude, latitude) -> dict:
 BBox = tuple[float, float, float, float]
 
 
+def parse_bbox(value: str) -> "BBox":
+    """`minLon,minLat,maxLon,maxLat` in WGS-84 degrees, checked; forms.ValidationError else."""
+    return BBoxField().clean(value)
+
+
 class BBoxField(forms.CharField):
     """`minLon,minLat,maxLon,maxLat` in WGS-84 degrees."""
 
@@ -118,12 +123,14 @@ class GeometryField(serializers.JSONField):
 
 
 def collection_serializer(name: str, properties: type[serializers.Serializer],
-                          **members: serializers.Field) -> type[serializers.Serializer]:
+                          id_help: str = "", **members: serializers.Field,
+                          ) -> type[serializers.Serializer]:
     """A serializer documenting a FeatureCollection whose features carry `properties` (never a
-    paged list: the collection is the whole answer)."""
+    paged list: the collection is the whole answer). `id_help`: the features' id is optional,
+    and says when it is there."""
     feature_class = type(f"{name}Feature", (serializers.Serializer,), {
         "type": serializers.CharField(help_text="Always Feature."),
-        "id": serializers.IntegerField(),
+        "id": serializers.IntegerField(required=not id_help, help_text=id_help),
         "geometry": GeometryField(),
         "properties": properties(),
     })

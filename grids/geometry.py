@@ -274,8 +274,17 @@ def locate(lon: float, lat: float) -> list["GridNode"]:
     ids = boundary_index().containing(lon, lat)
     if not ids:
         return []
-    lowest = (GridNode.objects.filter(pk__in=ids, active=True).defer("boundary")
-              .order_by("-level", "pk").first())
+    hits = list(GridNode.objects.filter(pk__in=ids).defer("boundary")
+                .order_by("-level", "pk"))
+    lowest = next((node for node in hits if node.active), None)
     if lowest is None:
         return []
+    # Usually every node above the lowest has a boundary around it too: the chain is among the
+    # hits, parent after child, and one query was enough. Otherwise ask the tree.
+    by_pk = {node.pk: node for node in hits}
+    chain = [lowest]
+    while chain[-1].parent_id is not None and chain[-1].parent_id in by_pk:
+        chain.append(by_pk[chain[-1].parent_id])
+    if chain[-1].parent_id is None:
+        return chain
     return list(lowest.get_ancestors(ascending=True, include_self=True).defer("boundary"))

@@ -275,3 +275,92 @@ def test_a_boundary_outside_the_callers_area_is_not_found(drawn, api_client):
     assert response.status_code == 404
     drawn.g4x.refresh_from_db()
     assert drawn.g4x.boundary is not None
+
+
+# --- Tickets on the map ---------------------------------------------------------------------
+
+TICKETS = "/api/v1/tickets/"
+
+
+def _ticket_at(drawn, lat, lon, **fields):
+    return make_ticket(actor=drawn.admin, latitude=lat, longitude=lon, **fields)
+
+
+def test_a_lone_ticket_is_a_point_and_a_crowd_is_one_cluster(drawn, api_client):
+    lone = _ticket_at(drawn, 25.0201, 102.7101, title="井盖松动")
+    for step in range(5):
+        _ticket_at(drawn, 25.0051 + step * 0.00001, 102.7051)
+    late = Ticket.objects.filter(latitude__lt=25.01).first()
+    Ticket.objects.filter(pk=late.pk).update(accept_due_at=timezone.now()
+                                             - timezone.timedelta(hours=1))
+    body = _geojson(api_client, drawn.center_staff, TICKETS, bbox="102.70,25.00,102.73,25.03")
+    by_count = {f["properties"]["count"]: f for f in body["features"]}
+    assert sorted(by_count) == [1, 5]
+    point = by_count[1]
+    assert point["id"] == lone.pk and point["properties"]["title"] == "井盖松动"
+    assert point["geometry"]["coordinates"] == [102.7101, 25.0201]
+    cluster = by_count[5]
+    assert cluster["properties"]["ticket"] is None and cluster["properties"]["overdue"] == 1
+    assert "id" not in cluster
+    assert cluster["geometry"]["coordinates"][0] == pytest.approx(102.7051, abs=1e-4)
+
+
+def test_the_number_of_features_is_bounded_by_the_cells_not_the_tickets(drawn, api_client):
+    for row in range(6):
+        for col in range(6):
+            _ticket_at(drawn, 25.001 + row * 0.002, 102.701 + col * 0.002)
+    box = "102.70,25.00,102.715,25.015"
+    fine = _geojson(api_client, drawn.center_staff, TICKETS, bbox=box, cells=64)
+    coarse = _geojson(api_client, drawn.center_staff, TICKETS, bbox=box, cells=4)
+    assert len(fine["features"]) == 36
+    assert len(coarse["features"]) <= 25
+    assert sum(f["properties"]["count"] for f in coarse["features"]) == 36
+
+
+def test_the_map_shows_only_tickets_the_caller_may_read(drawn, api_client):
+    _ticket_at(drawn, 25.005, 102.705)  # G5A
+    _ticket_at(drawn, 25.01, 102.74)  # 六合
+    mine = _geojson(api_client, drawn.center_staff, TICKETS)
+    assert [f["properties"]["count"] for f in mine["features"]] == [1]
+    assert mine["features"][0]["geometry"]["coordinates"] == [102.705, 25.005]
+    theirs = _geojson(api_client, drawn.worker_b, TICKETS)  # G5B's worker: neither
+    assert theirs["features"] == []
+
+
+def test_the_heat_map_period_and_filters_apply(drawn, api_client):
+    old = _ticket_at(drawn, 25.005, 102.705)
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now()
+                                            - timezone.timedelta(days=40))
+    _ticket_at(drawn, 25.02, 102.71)
+    since = (timezone.localdate() - timezone.timedelta(days=7)).isoformat()
+    recent = _geojson(api_client, drawn.center_staff, TICKETS, since=since)
+    assert [f["geometry"]["coordinates"] for f in recent["features"]] == [[102.71, 25.02]]
+    overdue = _geojson(api_client, drawn.center_staff, TICKETS, overdue="true")
+    assert overdue["features"] == []
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"bbox": "1,2,3"}, "bbox"), ({"cells": 1000}, "cells"),
+    ({"since": "2026-05-01", "until": "2026-04-01"}, "until"),
+])
+def test_bad_map_parameters_for_tickets_are_a_400_naming_them(drawn, api_client, params, field):
+    api_client.force_authenticate(drawn.center_staff)
+    response = api_client.get(TICKETS, {"format": "geojson", **params})
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_ticket_map_costs_the_same_queries_for_more_tickets(drawn, api_client):
+    _ticket_at(drawn, 25.005, 102.705)
+    _ticket_at(drawn, 25.02, 102.71)
+    api_client.force_authenticate(drawn.center_staff)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.get(TICKETS, {"format": "geojson"}).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for step in range(10):
+        _ticket_at(drawn, 25.001 + step * 0.001, 102.701 + step * 0.002)
+    assert queries() == before

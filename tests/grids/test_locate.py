@@ -67,7 +67,7 @@ def test_an_inactive_grid_passes_its_points_to_the_grid_above(drawn):
     assert codes(geometry.locate(*IN_G5A))[0] == "G4A"
 
 
-def test_the_index_is_built_once_and_a_lookup_costs_two_queries(drawn, monkeypatch):
+def test_the_index_is_built_once_and_a_lookup_costs_one_query(drawn, monkeypatch):
     builds = []
     build = geometry._build
     monkeypatch.setattr(geometry, "_build", lambda version: builds.append(version)
@@ -77,6 +77,14 @@ def test_the_index_is_built_once_and_a_lookup_costs_two_queries(drawn, monkeypat
         for point in (IN_G5A, IN_G5C, IN_G4X):
             geometry.locate(*point)
     assert len(builds) == 1
-    # The lowest node among the index's hits, then its ancestors; no polygon is read.
-    assert len(queries) == 6
+    # One query a lookup: the nodes the index found, the chain among them; no polygon is read.
+    assert len(queries) == 3
     assert not any("boundary" in query["sql"] for query in queries)
+
+
+def test_a_chain_through_nodes_without_a_boundary_is_read_from_the_tree(community):
+    draw_boundaries(community, names={"g4a", "g5a"})  # nothing drawn above G4A
+    with CaptureQueriesContext(connection) as queries:
+        chain = geometry.locate(*IN_G5A)
+    assert codes(chain) == ["G5A", "G4A", "H1", "SJC", "ST"]
+    assert len([q for q in queries if "grids_gridnode" in q["sql"]]) == 3  # index, hits, tree
