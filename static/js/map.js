@@ -118,8 +118,14 @@ async function baseStyle(maplibregl) {
 }
 
 function addGridLayers(map, grids, kpi) {
+  // Where grids nest, only the lowest are filled, so that each place shows one colour; the
+  // grids above them are drawn as outlines (their figures add up their grids').
+  const parents = new Set(grids.features.map((feature) => feature.properties.parent));
+  for (const feature of grids.features) {
+    feature.properties.lowest = !parents.has(feature.properties.id);
+  }
   map.addSource("grids", {type: "geojson", data: grids});
-  map.addLayer({id: "grid-fill", type: "fill", source: "grids",
+  map.addLayer({id: "grid-fill", type: "fill", source: "grids", filter: ["get", "lowest"],
                 paint: {"fill-color": kpiColour(kpi), "fill-opacity": 0.55}});
   map.addLayer({id: "grid-line", type: "line", source: "grids",
                 paint: {"line-color": "#1f3b57",
@@ -203,11 +209,8 @@ function wireControls(maplibregl, map) {
     });
   });
   map.on("click", "grid-fill", (event) => {
-    // Where grids nest, the tap is about the lowest one: the grid no other one lies in.
-    const parents = new Set(event.features.map((feature) => feature.properties.parent));
-    const lowest = event.features.find((feature) => !parents.has(feature.properties.id));
     new maplibregl.Popup({maxWidth: "16rem"})
-      .setLngLat(event.lngLat).setDOMContent(popupFor(lowest || event.features[0])).addTo(map);
+      .setLngLat(event.lngLat).setDOMContent(popupFor(event.features[0])).addTo(map);
   });
 }
 
