@@ -90,6 +90,8 @@ def _map_config(*, shows_buildings: bool) -> dict:
             "loadFailed": _("The map data could not be loaded. Reload the page to try again."),
             "noWebGL": _("This browser cannot draw the map (WebGL is off or unavailable)."),
             "noData": _("no data"),
+            "buildingsTruncated": _(
+                "Not every building here is shown: zoom in to see them all."),
             **{key: str(label) for key, label in MAP_KPIS},
         },
     }

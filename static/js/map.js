@@ -7,6 +7,7 @@ const config = JSON.parse(document.getElementById("map-config").textContent);
 const words = config.words;
 const container = document.getElementById("map");
 const statusLine = document.getElementById("map-status");
+const noteLine = document.getElementById("map-note");
 
 const NO_DATA = "#ced4da";
 // Colour steps of each KPI: [lowest value of the step, colour, legend label].
@@ -27,6 +28,11 @@ const LAYERS = {
 function say(text) {
   statusLine.textContent = text;
   statusLine.classList.remove("d-none");
+}
+
+function note(text) {
+  noteLine.textContent = text || "";
+  noteLine.classList.toggle("d-none", !text);
 }
 
 async function fetchJson(url, signal) {
@@ -158,6 +164,8 @@ function showBuildings(map) {
     try {
       const buildings = await fetchJson(`${config.buildings}&bbox=${bbox}`, pending.signal);
       map.getSource("buildings").setData(buildings);
+      // The answer stops at a limit: more buildings lie in view than it carries.
+      note(buildings.truncated ? words.buildingsTruncated : null);
     } catch (error) {
       if (error.name !== "AbortError" && !leaving) {
         say(words.loadFailed);

@@ -300,3 +300,30 @@ def test_a_pmtiles_basemap_served_by_the_portal_is_drawn_under_the_grids(
     # The credit comes from the archive's metadata, read after the header.
     desk.wait_for_function("""() => document.querySelector(".maplibregl-ctrl-attrib-inner")
         .textContent.includes("测试底图")""")
+
+
+def test_a_worker_whose_grids_have_no_boundary_is_told_so(desk, page_problems, live_community):
+    open_map(desk, "worker_a")
+    status = desk.locator("#map-status")
+    assert status.is_visible()
+    assert status.inner_text() == "您负责的网格还没有绘制边界。"
+    assert rendered_grids(desk) == []
+
+
+def test_the_map_says_when_not_every_building_in_view_is_shown(
+        desk, page_problems, mapped_worker):
+    # More buildings in view than one answer carries (the API's limit, 2,000 by default): the
+    # answer says it was cut short, here by marking the real one.
+    def cut_short(route):
+        answer = route.fetch()
+        buildings = answer.json()
+        buildings["truncated"] = True
+        route.fulfill(response=answer, json=buildings)
+
+    desk.route("**/api/v1/buildings/?*", cut_short)
+    open_map(desk, "g4a_worker")
+    wait_for_buildings(desk, ["世纪城1栋", "世纪城2栋"])
+    shown = desk.locator("#map-note")
+    assert shown.is_visible()
+    assert shown.inner_text() == "此范围内楼栋较多，未全部显示，请放大地图查看。"
+    assert not desk.locator("#map-status").is_visible()
