@@ -216,6 +216,8 @@ function wireControls(maplibregl, map) {
       showLegend(choice.value);
     });
   });
+  map.on("mouseenter", "grid-fill", () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "grid-fill", () => { map.getCanvas().style.cursor = ""; });
   map.on("click", "grid-fill", (event) => {
     new maplibregl.Popup({maxWidth: "16rem"})
       .setLngLat(event.lngLat).setDOMContent(popupFor(event.features[0])).addTo(map);
@@ -227,11 +229,12 @@ async function start() {
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
   const kpi = document.querySelector("input[name=kpi]:checked").value;
   showLegend(kpi);
+  const style = await baseStyle(maplibregl);
   let map;
   try {
     map = new maplibregl.Map({
       container,
-      style: await baseStyle(maplibregl),
+      style,
       center: [102.71, 25.04],
       zoom: 11,
       // A basemap credits its source (from the settings, or from the PMTiles metadata).
