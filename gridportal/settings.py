@@ -7,10 +7,12 @@ Every value a deployment may change comes from an environment variable (or a `.e
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu.transport import TRANSPORT_ALIASES
 
@@ -233,14 +235,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- The map (/map/) ------------------------------------------------------------------------
+# The basemap under the portal's own layers: "none" (a plain background, works offline),
+# "tiles" (a raster tile URL template with {z}/{x}/{y}, e.g. a 天地图 service on the government
+# network) or "pmtiles" (one PMTiles file served by the portal: a path under the static files,
+# or an address on this site beginning with "/").
+MAP_BASEMAP = env("MAP_BASEMAP", default="none")
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+MAP_PMTILES = env("MAP_PMTILES", default="")
+if MAP_BASEMAP not in ("none", "tiles", "pmtiles"):
+    raise ImproperlyConfigured(f"MAP_BASEMAP must be none, tiles or pmtiles, not {MAP_BASEMAP!r}")
+if MAP_BASEMAP == "tiles" and "{z}" not in MAP_TILE_URL:
+    raise ImproperlyConfigured("MAP_BASEMAP=tiles needs MAP_TILE_URL with {z}, {x} and {y}")
+if MAP_BASEMAP == "pmtiles" and not MAP_PMTILES:
+    raise ImproperlyConfigured("MAP_BASEMAP=pmtiles needs MAP_PMTILES")
+# The browser fetches tiles from the tile server itself: the CSP lets it (and only it) in.
+_tile_server = urlsplit(MAP_TILE_URL) if MAP_BASEMAP == "tiles" else None
+MAP_TILE_ORIGINS = ([f"{_tile_server.scheme}://{_tile_server.netloc}"]
+                    if _tile_server and _tile_server.netloc else [])
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:"],
+        "img-src": [SELF, "data:", "blob:", *MAP_TILE_ORIGINS],
         "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *MAP_TILE_ORIGINS],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -43,6 +43,7 @@ committees_api.register(router)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("map/", views.grid_map, name="map"),
     path("grids/", include("grids.urls")),
     path("residents/", include("residents.urls")),
     path("tickets/", include("tickets.urls")),
@@ -60,6 +61,7 @@ urlpatterns = [
     path("api/v1/auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
     path("api/v1/", include(tickets_public_api.urlpatterns)),
     path("api/v1/stats/tickets/", TicketStatsView.as_view(), name="api-ticket-stats"),
+    path("api/v1/locate/", grids_api.LocateView.as_view(), name="api-locate"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"),

@@ -102,7 +102,8 @@ class GridNodeAdmin(TreeIndentMedia, ScopedAdminMixin, DraggableMPTTAdmin):
     list_filter = ["kind", "active"]
     search_fields = ["name", "code"]
     inlines = [AssignmentInline, ServicePointInline]
-    fields = ["parent", "kind", "name", "code", "boundary", "latitude", "longitude", "active"]
+    fields = ["parent", "kind", "name", "code", "coverage", "boundary", "latitude", "longitude",
+              "active"]
     mptt_level_indent = 16
 
     def indented_title(self, item):

@@ -78,13 +78,13 @@ class _Seeder:
         return SURNAMES[i % len(SURNAMES)], GIVEN[(i * 7) % len(GIVEN)]
 
     def node(self, *, code: str, kind: NodeKind, name: str, parent: GridNode | None,
-             boundary: str = "") -> GridNode:
+             coverage: str = "") -> GridNode:
         existing = GridNode.objects.filter(code=code).first()
         if existing is not None:
             return existing
         self.result.created_nodes += 1
         return services.node_create(actor=self.admin, parent=parent, kind=kind, name=name,
-                                    code=code, boundary=boundary)
+                                    code=code, coverage=coverage)
 
     def person(self, username: str, node: GridNode, role: Role, *, staff: bool = False):
         surname, given = self._person_name()
@@ -128,12 +128,13 @@ def seed_grids() -> DemoSeed:
     with transaction.atomic():
         seeder = _Seeder()
         street = seeder.node(code="ST", kind=NodeKind.STREET, name="示范街道", parent=None,
-                             boundary="示范街道办事处辖区")
+                             coverage="示范街道办事处辖区")
         seeder.person("street_staff", street, Role.CENTER_STAFF, staff=True)
         seeder.person("liaison_cg", street, Role.DEPARTMENT_LIAISON)
         _seed_shijicheng(seeder, street)
         _seed_liuhe(seeder, street)
         seeder.person("street_dispatcher", street, Role.DISPATCHER)
+        _draw_boundaries(seeder.admin)
     seeder.result.logins = [
         ("admin", "管理员 / administrator"),
         ("sjc_staff", "世纪城社区 中心工作人员 / center staff"),
@@ -151,7 +152,7 @@ def seed_grids() -> DemoSeed:
 
 def _seed_shijicheng(seeder: _Seeder, street: GridNode) -> None:
     community = seeder.node(code="SJC", kind=NodeKind.COMMUNITY, name="世纪城社区",
-                            parent=street, boundary="世纪城片区，7个服务枢纽，16个苑区服务点")
+                            parent=street, coverage="世纪城片区，7个服务枢纽，16个苑区服务点")
     seeder.person("sjc_staff", community, Role.CENTER_STAFF, staff=True)
     seeder.person("sjc_secretary", community, Role.HEAD, staff=True)
     grid5_number = 0
@@ -175,7 +176,7 @@ def _seed_shijicheng(seeder: _Seeder, street: GridNode) -> None:
             code = f"SJC-G5-{grid5_number:02d}"
             grid5 = seeder.node(code=code, kind=NodeKind.GRID5,
                                 name=f"{hub_name}第{number}五级网格", parent=grid4,
-                                boundary=f"{hub_name}{number * 2 - 1}-{number * 2}栋")
+                                coverage=f"{hub_name}{number * 2 - 1}-{number * 2}栋")
             if code not in WITHOUT_HEAD:
                 seeder.person(f"sjc_g5_{grid5_number:02d}_head", grid5, Role.HEAD)
             if code not in WITHOUT_WORKER:
@@ -186,7 +187,7 @@ def _seed_shijicheng(seeder: _Seeder, street: GridNode) -> None:
 
 def _seed_liuhe(seeder: _Seeder, street: GridNode) -> None:
     community = seeder.node(code="LH", kind=NodeKind.COMMUNITY, name="六合社区", parent=street,
-                            boundary="81栋楼，4个四级网格，10个五级网格")
+                            coverage="81栋楼，4个四级网格，10个五级网格")
     seeder.person("lh_staff", community, Role.CENTER_STAFF, staff=True)
     seeder.service_point(community, "六合民生驿站", kind="station")
     grid5_number = 0
@@ -202,3 +203,59 @@ def _seed_liuhe(seeder: _Seeder, street: GridNode) -> None:
             seeder.person(f"lh_g5_{grid5_number:02d}_head", grid5, Role.HEAD)
             if code not in WITHOUT_WORKER:
                 seeder.person(f"lh_g5_{grid5_number:02d}_worker", grid5, Role.WORKER)
+
+
+# --- Boundaries -----------------------------------------------------------------------------
+# Plausible boundaries around 世纪城 in Kunming (WGS-84): the street is a strip 5.5 km east to
+# west; 世纪城's seven hubs are columns 500 m wide, west of 六合's four level-4 grids; each
+# column's level-5 grids are stacked south to north. Neighbours share edges exactly.
+WEST, SOUTH, NORTH = 102.700, 25.000, 25.012
+COLUMN = 0.005
+SJC_COLUMNS = len(SJC_HUBS)
+LH_COLUMNS = len(LH_GRID5_PER_GRID4)
+
+
+def _rectangle(west: float, south: float, east: float, north: float) -> dict:
+    corners = [(west, south), (east, south), (east, north), (west, north), (west, south)]
+    return {"type": "Polygon",
+            "coordinates": [[[round(lon, 6), round(lat, 6)] for lon, lat in corners]]}
+
+
+def _column(index: int) -> tuple[float, float]:
+    return WEST + COLUMN * index, WEST + COLUMN * (index + 1)
+
+
+def _demo_boundaries() -> dict[str, dict]:
+    """Boundary by node code, parents before children."""
+    shapes = {
+        "ST": _rectangle(WEST, SOUTH, WEST + COLUMN * (SJC_COLUMNS + LH_COLUMNS), NORTH),
+        "SJC": _rectangle(WEST, SOUTH, WEST + COLUMN * SJC_COLUMNS, NORTH),
+        "LH": _rectangle(WEST + COLUMN * SJC_COLUMNS, SOUTH,
+                         WEST + COLUMN * (SJC_COLUMNS + LH_COLUMNS), NORTH),
+    }
+    columns = [(f"SJC-H{i}", f"SJC-G4-{i}", "SJC", count)
+               for i, count in enumerate(SJC_GRID5_PER_HUB, start=1)]
+    columns += [(None, f"LH-G4-{i}", "LH", count)
+                for i, count in enumerate(LH_GRID5_PER_GRID4, start=1)]
+    numbers = {"SJC": 0, "LH": 0}
+    for index, (hub, grid4, prefix, count) in enumerate(columns):
+        west, east = _column(index)
+        if hub is not None:
+            shapes[hub] = _rectangle(west, SOUTH, east, NORTH)
+        shapes[grid4] = _rectangle(west, SOUTH, east, NORTH)
+        step = (NORTH - SOUTH) / count
+        for row in range(count):
+            numbers[prefix] += 1
+            shapes[f"{prefix}-G5-{numbers[prefix]:02d}"] = _rectangle(
+                west, SOUTH + step * row, east, SOUTH + step * (row + 1))
+    return shapes
+
+
+def _draw_boundaries(admin) -> None:
+    """Give every demo node without a boundary its own (kept when one was drawn since)."""
+    shapes = _demo_boundaries()
+    nodes = GridNode.objects.filter(code__in=shapes, boundary__isnull=True).in_bulk(
+        field_name="code")
+    for code, shape in shapes.items():
+        if code in nodes:
+            services.node_update(actor=admin, node=nodes[code], boundary=shape)

@@ -13,6 +13,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from . import geometry
 from .phones import validate_phone
 
 
@@ -58,10 +59,18 @@ class GridNode(MPTTModel):
         blank=True,
         related_name="children",
     )
-    boundary = models.TextField(
-        _("boundary"),
+    coverage = models.TextField(
+        _("area covered"),
         blank=True,
         help_text=_("Streets, estates and buildings that the node covers."),
+    )
+    # A GeoJSON Polygon or MultiPolygon in WGS-84 (longitude, latitude); its rules are in
+    # grids.geometry.
+    boundary = models.JSONField(
+        _("boundary"),
+        null=True,
+        blank=True,
+        help_text=_("A GeoJSON Polygon or MultiPolygon, WGS-84 longitude and latitude."),
     )
     latitude = models.DecimalField(
         _("latitude"),
@@ -119,6 +128,9 @@ class GridNode(MPTTModel):
     def clean(self) -> None:
         super().clean()
         validate_kind_under_parent(kind=self.kind, parent=self.parent)
+        if self.boundary is not None:
+            geometry.check_node_boundary(self)
+            self.boundary = geometry.normalise(self.boundary)
 
 
 def validate_kind_under_parent(*, kind: str, parent: GridNode | None) -> None:

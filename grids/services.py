@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from gridportal import permissions
 
+from . import geometry
 from .models import Assignment, GridNode, NodeKind, validate_kind_under_parent
 from .selectors import sees_everything
 
@@ -26,7 +27,8 @@ TREE_LOCK_KEY = 0x6772_6964  # "grid"
 
 MANAGE_TREE = "grids.manage_tree"
 MOVE_POSITIONS = ("first-child", "last-child", "left", "right")
-NODE_FIELDS = ("name", "code", "kind", "boundary", "latitude", "longitude", "active")
+NODE_FIELDS = ("name", "code", "kind", "coverage", "boundary", "latitude", "longitude",
+               "active")
 
 
 @contextmanager
@@ -63,7 +65,8 @@ def node_create(
     kind: str,
     name: str,
     code: str,
-    boundary: str = "",
+    coverage: str = "",
+    boundary: dict | None = None,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     active: bool = True,
@@ -72,11 +75,13 @@ def node_create(
     with tree_write_lock():
         parent = _fresh(parent) if parent is not None else None
         node = GridNode(
-            parent=parent, kind=kind, name=name, code=code, boundary=boundary,
-            latitude=latitude, longitude=longitude, active=active,
+            parent=parent, kind=kind, name=name, code=code, coverage=coverage,
+            boundary=boundary, latitude=latitude, longitude=longitude, active=active,
         )
         node.full_clean()
         node.save()
+    if boundary is not None:
+        geometry.boundaries_changed()
     return node
 
 
@@ -109,6 +114,8 @@ def node_update(*, actor: User, node: GridNode, **changes: Any) -> GridNode:
         if "kind" in changes:
             _check_children_allow(node, node.kind)
         node.save()
+    if {"boundary", "active"} & set(changes):
+        geometry.boundaries_changed()
     return node
 
 
@@ -128,7 +135,10 @@ def node_move(
             raise ValidationError({"target": _("A node cannot be moved into its own subtree.")})
         validate_kind_under_parent(kind=node.kind, parent=new_parent)
         node.move_to(target, position)
-    return _fresh(node)
+        moved = _fresh(node)
+        if moved.boundary is not None:
+            geometry.check_node_boundary(moved)
+    return moved
 
 
 @transaction.atomic
@@ -148,7 +158,10 @@ def node_delete(*, actor: User, node: GridNode) -> None:
                 _("This node cannot be deleted because %(reasons)s; deactivate it instead.")
                 % {"reasons": _(", ").join(str(b) for b in blockers)}
             )
+        had_boundary = node.boundary is not None
         node.delete()
+    if had_boundary:
+        geometry.boundaries_changed()
 
 
 def tree_rebuild() -> None:

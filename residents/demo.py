@@ -9,11 +9,13 @@ buildings is left alone. `scale` multiplies the buildings for benchmarks.
 import datetime as dt
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry import shape
 
 from grids.models import Assignment, GridNode, NodeKind, Role
 
@@ -103,6 +105,7 @@ def seed_registry(*, scale: int = 1, seed: int = 2026) -> RegistrySeed:
     grant_named_rights()
     grids = _grids_to_fill()
     if not grids:
+        _place_buildings()
         return result
     people = _People(rng)
     with transaction.atomic():
@@ -110,7 +113,24 @@ def seed_registry(*, scale: int = 1, seed: int = 2026) -> RegistrySeed:
             for number in range(1, 2 * scale + (1 if grid.code.startswith("LH") else 0) + 1):
                 _seed_building(grid, number, rng, people, result)
         _seed_visits(rng, result)
+        _place_buildings()
     return result
+
+
+def _place_buildings() -> None:
+    """Give each demo building without a point one inside its grid's boundary: in rows of five
+    across the grid, by building number (idempotent: placed buildings keep their point)."""
+    buildings = list(Building.objects.filter(latitude__isnull=True, node__boundary__isnull=False,
+                                             node__code__regex=r"^(SJC|LH)-")
+                     .select_related("node").order_by("node_id", "pk"))
+    order: dict[int, int] = {}
+    for building in buildings:
+        index = order[building.node_id] = order.get(building.node_id, -1) + 1
+        west, south, east, north = shape(building.node.boundary).bounds
+        column, row = index % 5, (index // 5) % 4
+        building.longitude = Decimal(f"{west + (east - west) * (column + 1) / 6:.6f}")
+        building.latitude = Decimal(f"{south + (north - south) * (row + 1) / 5:.6f}")
+    Building.objects.bulk_update(buildings, ["latitude", "longitude"], batch_size=500)
 
 
 def _seed_building(grid: GridNode, number: int, rng: random.Random, people: _People,

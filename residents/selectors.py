@@ -195,6 +195,27 @@ def colour_map(*, building: Building, user: User) -> dict:
     return {"floors": list(floors.items()), "counts": counts, "total": len(dwellings)}
 
 
+def building_colours(*, user: User, building_ids: list[int]) -> dict[int, str]:
+    """Each building's colour-map category for the map, from its dwellings (one aggregate
+    query): a household of concern, where the user may see it, marks the whole building;
+    otherwise its most frequent category; a building with no dwellings is vacant."""
+    dwellings = dwelling_list_for(user=user).filter(building_id__in=building_ids)
+    rows = (with_category(dwellings, user=user).order_by()
+            .values("building_id", "category").annotate(n=Count("pk")))  # type: ignore[misc]
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in building_ids}
+    for row in rows:
+        counts[row["building_id"]][row["category"]] = row["n"]
+    colours = {}
+    for pk, found in counts.items():
+        if found.get("concern"):
+            colours[pk] = "concern"
+        elif found:
+            colours[pk] = max(CATEGORIES, key=lambda category: found.get(category, 0))
+        else:
+            colours[pk] = "vacant"
+    return colours
+
+
 def category_summary(*, user: User, node: GridNode) -> dict[str, int]:
     """Dwellings per colour-map category in the node's subtree (one aggregate query)."""
     dwellings = dwelling_list_for(user=user).filter(

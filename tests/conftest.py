@@ -149,6 +149,14 @@ class Community:
                 value.refresh_from_db()
 
 
+@pytest.fixture(autouse=True)
+def fresh_boundary_index():
+    """Each test looks points up in an index of its own boundaries, never a previous test's."""
+    from grids import geometry
+
+    geometry.forget_index()
+
+
 @pytest.fixture
 def fresh_rate_limits():
     """The rate limits (and report claims) live in the cache: start and end each test with none

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
+from grids import geojson, geometry
 from grids.models import GridNode
 from grids.people import person_name
 from grids.phones import PhoneSerializerField, clean_phone
@@ -26,7 +27,8 @@ from grids.selectors import visible_nodes
 from residents import selectors as registry
 from residents.models import Building, Dwelling
 
-from . import selectors, services
+from . import geo as ticket_geo
+from . import kpis, selectors, services
 from .forms_public import MAX_PHOTOS
 from .models import (
     Category,
@@ -72,11 +74,16 @@ class TicketSerializer(serializers.ModelSerializer):
     # Blank until the resident has evaluated (a read-only model field would drop that).
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True,
                                            read_only=True)
+    latitude = serializers.FloatField(read_only=True, allow_null=True,
+                                      help_text="WGS-84 latitude of the place, when known.")
+    longitude = serializers.FloatField(read_only=True, allow_null=True,
+                                       help_text="WGS-84 longitude of the place, when known.")
 
     class Meta:
         model = Ticket
         fields = ["id", "reference", "channel", "whistle", "category", "category_name", "title",
-                  "description", "node", "building", "dwelling", "address", "owner",
+                  "description", "node", "building", "dwelling", "address", "latitude",
+                  "longitude", "owner",
                   "owner_name", "department", "department_name", "assignee", "assignee_name",
                   "status", "status_display", "accept_due_at", "contact_due_at",
                   "resolve_due_at", "accepted_at", "resolved_at", "closed_at", "satisfaction",
@@ -115,6 +122,20 @@ class TicketCreateSerializer(serializers.Serializer):
     reporter_name = serializers.CharField(max_length=50, required=False, default="")
     reporter_phone = PhoneSerializerField(required=False, allow_blank=True, default="")
     external_number = serializers.CharField(max_length=40, required=False, default="")
+    latitude = serializers.FloatField(
+        required=False, min_value=-90, max_value=90,
+        help_text="Latitude of the place, in degrees, in the system `crs` names. With "
+                  "`longitude` and no node, building or dwelling, the ticket goes to the lowest "
+                  "grid whose boundary contains the point (outside every boundary: the "
+                  "community). Stored in WGS-84.")
+    longitude = serializers.FloatField(
+        required=False, min_value=-180, max_value=180,
+        help_text="Longitude of the place, in degrees, in the system `crs` names.")
+    crs = serializers.ChoiceField(
+        choices=geometry.CRS_CHOICES, default=geometry.WGS84,
+        help_text="The coordinate system of `latitude` and `longitude`: wgs84 (GPS, the "
+                  "default), gcj02 (高德, 腾讯 and the phone's map apps in China) or bd09 "
+                  "(百度).")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,6 +219,48 @@ class TicketQuerySerializer(serializers.Serializer):
             self.fields["node"].queryset = visible_nodes(request.user)
 
 
+class TicketMapQuerySerializer(TicketQuerySerializer):
+    """With format=geojson: the tickets with a point, in a box, clustered."""
+
+    bbox = serializers.CharField(
+        required=False, default="-180,-90,180,90",
+        help_text="With format=geojson: minLon,minLat,maxLon,maxLat in WGS-84 degrees (the "
+                  "map's view); the whole world by default.")
+    cells = serializers.IntegerField(
+        required=False, default=ticket_geo.DEFAULT_CELLS, min_value=4, max_value=128,
+        help_text="With format=geojson: cells across the box's longer side; the tickets of a "
+                  "cell come as one feature (at most (cells + 1)² features).")
+    since = serializers.DateField(required=False, default=None,
+                                  help_text="With format=geojson: created on or after this day.")
+    until = serializers.DateField(required=False, default=None,
+                                  help_text="With format=geojson: created before this day.")
+
+    def validate_bbox(self, value: str):
+        try:
+            return geojson.parse_bbox(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+    def validate(self, attrs):
+        if attrs["since"] and attrs["until"] and attrs["until"] <= attrs["since"]:
+            raise serializers.ValidationError({"until": _("The end must come after the start.")})
+        return attrs
+
+
+class TicketMapPropertiesSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Tickets in the feature (1: a single ticket).")
+    overdue = serializers.IntegerField(help_text="Of which overdue now.")
+    ticket = serializers.IntegerField(allow_null=True, help_text="A single ticket's id.")
+    reference = serializers.CharField(allow_null=True)
+    title = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices, allow_null=True)
+
+
+TicketFeatureCollectionSerializer = geojson.collection_serializer(
+    "Ticket", TicketMapPropertiesSerializer, id_help="A single ticket's id (absent on a "
+    "cluster).")
+
+
 class CallerSearchSerializer(serializers.Serializer):
     """The caller's phone travels in the body, never the URL."""
 
@@ -213,7 +276,8 @@ class CallerSearchSerializer(serializers.Serializer):
         return phone
 
 
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(geojson.GeoJSONMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
     serializer_class = TicketSerializer
     pagination_class = TicketCursor
     filter_backends: list = []  # filters go through TicketQuerySerializer to the selector
@@ -227,8 +291,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_object(self):
         return selectors.ticket_get_for(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(parameters=[TicketQuerySerializer])
+    @extend_schema(
+        parameters=[TicketMapQuerySerializer],
+        description="The tickets the caller may read, newest first, in keyset pages. With "
+                    "format=geojson: those with a point in `bbox` (WGS-84) as a "
+                    "FeatureCollection, clustered in cells (a heat map's weights too), not "
+                    "paged.",
+        responses={(200, "application/json"): TicketSerializer(many=True),
+                   (200, "application/geo+json"): TicketFeatureCollectionSerializer})
     def list(self, request, *args, **kwargs):
+        if geojson.wants_geojson(request):
+            return self._map(request)
         query = TicketQuerySerializer(data=request.query_params,
                                       context=self.get_serializer_context())
         query.is_valid(raise_exception=True)
@@ -237,6 +310,21 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             user=request.user).select_related("resident")
         page = self.paginate_queryset(tickets)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _map(self, request):
+        query = TicketMapQuerySerializer(data=request.query_params,
+                                         context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        box, cells = filters.pop("bbox"), filters.pop("cells")
+        since, until = filters.pop("since"), filters.pop("until")
+        tickets = selectors.ticket_list_for(user=request.user, **filters)
+        if since is not None:
+            tickets = tickets.filter(created_at__gte=kpis.local_midnight(since))
+        if until is not None:
+            tickets = tickets.filter(created_at__lt=kpis.local_midnight(until))
+        return Response(geojson.collection(ticket_geo.ticket_clusters(tickets, box=box,
+                                                                      cells=cells)))
 
     @extend_schema(request=CallerSearchSerializer, responses=TicketSerializer(many=True))
     @action(detail=False, methods=["post"], pagination_class=None)

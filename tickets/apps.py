@@ -19,3 +19,12 @@ class TicketsConfig(AppConfig):
                               dispatch_uid=f"calendar_changed_save_{model}")
             post_delete.connect(calendar.calendar_changed, sender=sender,
                                 dispatch_uid=f"calendar_changed_delete_{model}")
+        self._colour_the_map()
+
+    def _colour_the_map(self) -> None:
+        """The map colours each grid by its tickets (grids cannot import tickets)."""
+        from grids.api import register_node_figures
+
+        from .geo import node_figures
+
+        register_node_figures(node_figures)

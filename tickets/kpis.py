@@ -269,7 +269,7 @@ class Report:
 # --- Queries --------------------------------------------------------------------------------
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
+def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
@@ -280,9 +280,9 @@ def scoped_tickets(*, user: User, node: GridNode | None = None, since: dt.date |
     tickets = selectors.ticket_list_for(user=user, node=node,
                                         capability=selectors.READ_DASHBOARD)
     if since is not None:
-        tickets = tickets.filter(created_at__gte=_local_midnight(since))
+        tickets = tickets.filter(created_at__gte=local_midnight(since))
     if until is not None:
-        tickets = tickets.filter(created_at__lt=_local_midnight(until))
+        tickets = tickets.filter(created_at__lt=local_midnight(until))
     return tickets.select_related(None).order_by()
 
 

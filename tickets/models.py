@@ -311,6 +311,11 @@ class Ticket(models.Model):
     dwelling = models.ForeignKey(Dwelling, verbose_name=_("dwelling"), on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="tickets")
     address = models.CharField(_("place"), max_length=200, blank=True)
+    # The point on the map, WGS-84: the building's, or where the reporter stood.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True,
+                                   blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True,
+                                    blank=True)
     # Who asked: a resident from the registry, or a caller with a name and phone.
     resident = models.ForeignKey(Resident, verbose_name=_("reporter (resident)"),
                                  on_delete=models.SET_NULL, null=True, blank=True,

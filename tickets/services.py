@@ -5,6 +5,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from gridportal import permissions
 from gridportal.uploads import check_photo
+from grids import geometry
 from grids.models import Assignment, GridNode, NodeKind
 from grids.selectors import routing_roles, sees_everything
 from residents.models import Building, Dwelling, Resident
@@ -207,10 +209,18 @@ def ticket_create(
     payload_for_digest: dict[str, Any] | None = None,
     owner: GridNode | None = None,
     resolve_by: dt.datetime | None = None,
+    latitude: float | Decimal | None = None,
+    longitude: float | Decimal | None = None,
+    crs: str = geometry.WGS84,
 ) -> Ticket:
     """Create a ticket owned by the node `route` picks (or `owner`, when someone with the right
     decided it, such as a committee meeting), with its deadlines and a first event. `resolve_by`
     replaces the policy's resolution deadline.
+
+    A point (`latitude`, `longitude` in `crs`: wgs84, gcj02 or bd09) with no dwelling, building
+    or grid places the ticket in the lowest grid whose boundary contains it; a point outside
+    every boundary goes to the community the actor works in, with a note. The ticket keeps its
+    point in WGS-84: the building's when it has one, otherwise the point given.
 
     With an idempotency key, a retry of the same request returns the first ticket; the same key
     with a different request raises IdempotencyMismatch.
@@ -223,16 +233,17 @@ def ticket_create(
                 raise IdempotencyMismatch(_("This request key was already used for a "
                                             "different report."))
             return earlier
-    location = location_node(node=node, building=building, dwelling=dwelling)
-    if actor is not None and not permissions.has(actor, CREATE, location):
-        raise PermissionDenied(_("That place is outside your area."))
+    location, located, point = _where(actor=actor, node=node, building=building,
+                                      dwelling=dwelling,
+                                      point=_wgs84_point(latitude, longitude, crs))
     now = timezone.now()
     ticket = Ticket(
         reference=_new_reference(now), tracking_token=secrets.token_urlsafe(32),
         short_code=new_short_code(), channel=channel, whistle=whistle, category=category,
         title=title, description=description, node=location,
         building=dwelling.building if dwelling else building, dwelling=dwelling,
-        address=address, resident=resident, reporter_name=reporter_name,
+        address=address, latitude=point[0] if point else None,
+        longitude=point[1] if point else None, resident=resident, reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         owner=owner if owner is not None else route(location=location, category=category),
         external_number=external_number, idempotency_key=idempotency_key,
@@ -261,9 +272,84 @@ def ticket_create(
         return earlier
     event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.CREATED, actor=actor,
                                        to_status=Status.NEW, public=True,
-                                       data={"owner": ticket.owner.name, "channel": channel})
+                                       **_created_details(ticket, channel, located))
     _notify_on_commit(event)
     return ticket
+
+
+# --- Placing a ticket by its point ----------------------------------------------------------
+
+LOCATED_INSIDE = "inside"  # the lowest grid whose boundary contains the point
+LOCATED_OUTSIDE = "outside"  # no boundary contains it: the community
+
+
+def _created_details(ticket: Ticket, channel: str, located: str) -> dict[str, Any]:
+    """The creation event's data and note: who owns it, and how a point placed it."""
+    data = {"owner": ticket.owner.name, "channel": channel}
+    note = ""
+    if located:
+        data["located"] = located
+        if located == LOCATED_OUTSIDE:
+            note = _("The place lies within no grid's boundary; the community assigns it.")
+    return {"data": data, "note": note}
+
+
+def _where(*, actor: User | None, node: GridNode | None, building: Building | None,
+           dwelling: Dwelling | None, point: tuple[Decimal, Decimal] | None,
+           ) -> tuple[GridNode, str, tuple[Decimal, Decimal] | None]:
+    """The location grid, how a point placed it ("" when it did not), and the ticket's point
+    (the building's, when it has one)."""
+    located = ""
+    if node is None and building is None and dwelling is None and point is not None:
+        location, located = _place_by_point(point, actor)
+    else:
+        location = location_node(node=node, building=building, dwelling=dwelling)
+    if (actor is not None and located != LOCATED_OUTSIDE
+            and not permissions.has(actor, CREATE, location)):
+        raise PermissionDenied(_("That place is outside your area."))
+    place = dwelling.building if dwelling is not None else building
+    if place is not None and place.latitude is not None and place.longitude is not None:
+        point = (place.latitude, place.longitude)
+    return location, located, point
+
+
+def _wgs84_point(latitude: Any, longitude: Any, crs: str) -> tuple[Decimal, Decimal] | None:
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None or longitude is None:
+        missing = "latitude" if latitude is None else "longitude"
+        raise ValidationError({missing: _("Give both the latitude and the longitude.")})
+    lat, lon = geometry.check_point(lat=latitude, lon=longitude)
+    lat, lon = geometry.to_wgs84(lat=lat, lon=lon, crs=crs)
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+
+def _place_by_point(point: tuple[Decimal, Decimal],
+                    actor: User | None) -> tuple[GridNode, str]:
+    chain = geometry.locate(float(point[1]), float(point[0]))
+    if chain:
+        return chain[0], LOCATED_INSIDE
+    return _actors_community(actor), LOCATED_OUTSIDE
+
+
+def _actors_community(actor: User | None) -> GridNode:
+    """The community a point outside every boundary goes to: the one the actor works in (at,
+    above or below their posts), or the only community there is."""
+    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY, active=True)
+    if actor is not None and not sees_everything(actor):
+        posts = GridNode.objects.filter(
+            pk__in=Assignment.objects.current().filter(user_id=actor.pk).values("node_id"))
+        around = Q(pk__in=[])
+        for post in posts:
+            around |= Q(tree_id=post.tree_id, lft__lte=post.lft, rght__gte=post.rght)
+            around |= Q(tree_id=post.tree_id, lft__gt=post.lft, rght__lt=post.rght)
+        communities = communities.filter(around)
+    found = list(communities[:2])
+    if len(found) != 1:
+        raise ValidationError({"latitude": _(
+            "The place lies within no grid's boundary, and no single community can take it: "
+            "choose the grid.")})
+    return found[0]
 
 
 # --- The public self-report page ----------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gridportal.api import service_errors
+from grids import geojson
 from grids.models import GridNode
 from grids.selectors import visible_nodes
 
@@ -31,13 +32,22 @@ class BuildingSerializer(ScopedChoicesMixin, serializers.ModelSerializer):
         validators: list = []  # uniqueness is checked by the service, within its transaction
 
 
+def _in_box(queryset, box: geojson.BBox):
+    west, south, east, north = box
+    return queryset.filter(latitude__gte=south, latitude__lte=north, longitude__gte=west,
+                           longitude__lte=east)
+
+
 class BuildingFilter(filters.FilterSet):
     node = ScopedIdFilter(queryset=lambda request: visible_nodes(request.user),
                         method="filter_node", help_text="A node id: buildings in its subtree.")
+    bbox = geojson.BBoxFilter(apply=_in_box, help_text=(
+        "minLon,minLat,maxLon,maxLat in WGS-84 degrees: only the buildings whose point lies in "
+        "that box."))
 
     class Meta:
         model = Building
-        fields = ["node", "estate"]
+        fields = ["node", "estate", "bbox"]
 
     def filter_node(self, queryset, name, node):
         return _in_subtree(queryset, "node", node)
@@ -86,7 +96,42 @@ def _colour_map_data(building: Building, user) -> dict:
             "total": colour_map["total"]}
 
 
-class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+# The most buildings one map answer carries (a district has about 2,000).
+MAP_LIMIT = 2000
+MAX_MAP_LIMIT = 5000
+
+
+class BuildingMapQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False, default=MAP_LIMIT, min_value=1, max_value=MAX_MAP_LIMIT,
+        help_text="With format=geojson: the most features to answer (the collection says "
+                  "`truncated` when there were more).")
+
+
+class BuildingFeaturePropertiesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    node = serializers.IntegerField()
+    colour = serializers.ChoiceField(
+        choices=selectors.CATEGORIES,
+        help_text="The building's house colour-map category: a household of concern (where "
+                  "the caller may see it), otherwise its dwellings' most frequent category.")
+    colour_hex = serializers.CharField(help_text="The category's colour in the palette.")
+
+
+BuildingFeatureCollectionSerializer = geojson.collection_serializer(
+    "Building", BuildingFeaturePropertiesSerializer,
+    truncated=serializers.BooleanField(help_text="More buildings matched than `limit`."))
+
+
+@extend_schema_view(list=extend_schema(
+    parameters=[BuildingMapQuerySerializer],
+    description="Buildings in the caller's grids. With `format=geojson`: a GeoJSON "
+                "FeatureCollection (not paged, at most `limit` features) of those with a point, "
+                "WGS-84, coloured by the house colour map.",
+    responses={(200, "application/json"): BuildingSerializer(many=True),
+               (200, "application/geo+json"): BuildingFeatureCollectionSerializer}))
+class BuildingViewSet(geojson.GeoJSONMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Buildings in the caller's grids, and their house colour maps."""
 
@@ -96,6 +141,29 @@ class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def get_queryset(self):
         return selectors.building_list_for(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        if not geojson.wants_geojson(request):
+            return super().list(request, *args, **kwargs)
+        query = BuildingMapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        limit = query.validated_data["limit"]
+        buildings = list(self.filter_queryset(self.get_queryset())
+                         .filter(latitude__isnull=False, longitude__isnull=False)
+                         .select_related(None).order_by("pk")
+                         .only("pk", "estate", "name", "node_id", "latitude", "longitude")
+                         [:limit + 1])
+        truncated = len(buildings) > limit
+        buildings = buildings[:limit]
+        colours = selectors.building_colours(user=request.user,
+                                             building_ids=[b.pk for b in buildings])
+        return Response(geojson.collection(
+            (geojson.feature(
+                pk=building.pk, geometry=geojson.point(building.longitude, building.latitude),
+                properties={"id": building.pk, "name": str(building), "node": building.node_id,
+                            "colour": colours[building.pk],
+                            "colour_hex": settings.HOUSE_COLOURS[colours[building.pk]]})
+             for building in buildings), truncated=truncated))
 
     def perform_create(self, serializer):
         serializer.instance = service_errors(lambda: services.building_create(

@@ -192,6 +192,7 @@ def worker_pages(world) -> list[str]:
         "/residents/buildings/",
         "/residents/buildings/?page=2",
         f"/grids/{c.g5a.pk}/",
+        "/map/",
     ]
 
 

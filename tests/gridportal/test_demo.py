@@ -6,13 +6,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
+from shapely.geometry import Point, shape
 
 from grids.integrity import find_tree_damage
 from grids.models import Assignment, GridNode, NodeKind, Role, ServicePoint
 from grids.phones import normalise_phone
 from grids.selectors import staffing_gaps_for, visible_nodes
 from residents import crypto, idnumbers
-from residents.models import Household, Premises, Resident, Visit
+from residents.models import Building, Household, Premises, Resident, Visit
 from residents.selectors import CATEGORIES, category_summary
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,11 @@ def test_demo_community_is_complete_idempotent_and_its_logins_work(client, capsy
     summary = category_summary(user=admin, node=GridNode.objects.get(code="ST"))
     assert all(summary[category] > 0 for category in CATEGORIES), summary
     assert Visit.objects.exists()
+    # Every building stands on the map, inside its own grid's boundary.
+    buildings = Building.objects.select_related("node")
+    assert buildings.exists() and not buildings.filter(latitude__isnull=True).exists()
+    assert [str(b) for b in buildings
+            if not shape(b.node.boundary).contains(Point(b.longitude, b.latitude))] == []
     # Every phone number of the demo follows the portal's one phone rule, as stored.
     phones = [*Resident.objects.exclude(phone="").values_list("phone", flat=True),
               *Premises.objects.values_list("contact_phone", flat=True),

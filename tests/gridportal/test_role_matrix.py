@@ -344,6 +344,8 @@ API_READ_AS = {"board-entries": "tickets.read"}
 API_NEEDS = {"/api/v1/meetings/{id}/" + action + "/": "committees.manage"
              for action in ("cancel", "record", "attendance", "decisions")}
 WRITES = ("post", "put", "patch")
+# Operations that need query parameters to answer at all: a point in the world's grid G5A.
+API_QUERIES = {"/api/v1/locate/": "?lat=25.005&lon=102.705"}
 
 
 def _object(objects, dotted: str):
@@ -364,7 +366,7 @@ def _api_url(path: str, objects) -> str:
     if "{token}" in path:
         return path.replace("{token}", objects.ticket.tracking_token)
     if "{id}" not in path:
-        return path
+        return path + API_QUERIES.get(path, "")
     resource = path.removeprefix("/api/v1/").split("/")[0]
     path = path.replace("{photo_pk}", str(objects.ticket_photo.pk))  # the ticket's own photo
     return path.replace("{id}", str(_object(objects, API_OBJECTS[resource]).pk))
@@ -373,7 +375,7 @@ def _api_url(path: str, objects) -> str:
 def _api_capabilities(url: str, method: str) -> tuple[str | None, str | None]:
     """The capability the operation asks (its view's `capabilities`), and the one its objects
     are looked up by (the view's reading capability)."""
-    match = resolve(url)
+    match = resolve(url.split("?")[0])
     view = match.func.cls(action=getattr(match.func, "actions", {}).get(method))
     reading = (getattr(view, "capabilities", None) or {}).get("*")
     return capability_of(view, method), reading

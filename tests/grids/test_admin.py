@@ -64,7 +64,7 @@ def _add_node(client, **fields):
     empty_inlines = {f"{name}-{count}": "0" for name in ("assignments", "service_points")
                      for count in ("TOTAL_FORMS", "INITIAL_FORMS")}
     return client.post(reverse("admin:grids_gridnode_add"),
-                       {"boundary": "", "active": "on", **empty_inlines, **fields})
+                       {"boundary": "", "coverage": "", "active": "on", **empty_inlines, **fields})
 
 
 def test_admin_form_refuses_a_hub_under_a_grid_with_a_field_error(community, login):
@@ -79,7 +79,7 @@ def test_admin_form_refuses_a_hub_under_a_grid_with_a_field_error(community, log
 def test_admin_form_adds_a_grid_through_the_service(community, login):
     client = login(community.admin)
     response = _add_node(client, parent=community.g4b.pk, kind="grid5", name="金色第2网格",
-                         code="G5D", boundary="3-4栋")
+                         code="G5D", coverage="3-4栋")
     assert response.status_code == 302, response.content.decode()[:2000]
     node = GridNode.objects.get(code="G5D")
     assert node.parent == community.g4b
