@@ -347,7 +347,8 @@ WRITES = ("post", "put", "patch")
 # Operations that need query parameters to answer at all: a point in the world's grid G5A.
 API_QUERIES = {"/api/v1/locate/": "?lat=25.005&lon=102.705"}
 # Lists that also answer as GeoJSON for the map: asked both ways, with the same answers.
-GEOJSON_LISTS = ("/api/v1/grid-nodes/", "/api/v1/buildings/", "/api/v1/tickets/")
+GEOJSON_LISTS = ("/api/v1/grid-nodes/", "/api/v1/buildings/", "/api/v1/tickets/",
+                 "/api/v1/service-points/")
 
 
 def _object(objects, dotted: str):
