@@ -365,10 +365,12 @@ def _digest_payload(fields: dict[str, Any], photos: Sequence[UploadedFile]) -> d
 
 
 @transaction.atomic
-def ticket_self_report(*, key: str, node: GridNode, category: Category, title: str,
+def ticket_self_report(*, key: str, node: GridNode | None, category: Category, title: str,
                        description: str, address: str, reporter_name: str, reporter_phone: str,
-                       photos: Iterable[UploadedFile] = ()) -> Ticket:
-    """A self-report as a ticket routed from its grid; its photos are kept for staff only.
+                       photos: Iterable[UploadedFile] = (), latitude: float | None = None,
+                       longitude: float | None = None, crs: str = geometry.WGS84) -> Ticket:
+    """A self-report as a ticket routed from its grid (or, with no grid, from the point picked
+    on the map: see `ticket_create`); its photos are kept for staff only.
 
     Raises services.IdempotencyMismatch when the key was used for a different report.
     """
@@ -376,6 +378,8 @@ def ticket_self_report(*, key: str, node: GridNode, category: Category, title: s
     fields: dict[str, Any] = {
         "reporter_name": reporter_name, "reporter_phone": reporter_phone, "node": node,
         "address": address, "category": category, "title": title, "description": description}
+    if latitude is not None or longitude is not None:
+        fields.update(latitude=latitude, longitude=longitude, crs=crs)
     ticket = ticket_create(
         actor=None, channel=Channel.SELF_REPORT, idempotency_key=SELF_REPORT_KEY_PREFIX + key,
         payload_for_digest=_digest_payload(fields, photos), **fields)

@@ -133,3 +133,15 @@ def test_the_api_names_the_bad_coordinate(community, api_client, fields, field):
     assert response.status_code == 400
     assert field in response.json()
     assert not Ticket.objects.exists()
+
+
+def test_a_resident_reporting_a_point_picked_on_the_map_reaches_that_grid(community):
+    from tickets import services
+
+    draw_boundaries(community)
+    ticket = services.ticket_self_report(
+        key="map-point-1", node=None, category=category(), title="路灯不亮",
+        description="小区门口路灯坏了", address="", reporter_name="李女士",
+        reporter_phone="13800001111", latitude=24.998526, longitude=102.716646, crs="gcj02")
+    assert ticket.node == community.g5b and ticket.owner == community.g5b
+    assert ticket.events.get(kind=EventKind.CREATED).data["located"] == "inside"
