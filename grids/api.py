@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +12,15 @@ from rest_framework.views import APIView
 from gridportal.api import ScopedIdFilter, service_errors
 
 from . import geojson, geometry, selectors, services
-from .models import Assignment, GridNode, NodeKind, OpeningHours, Role, ServicePoint
+from .models import (
+    Assignment,
+    GridNode,
+    NodeKind,
+    OpeningHours,
+    Role,
+    ServicePoint,
+    ServicePointKind,
+)
 from .people import person_name
 
 
@@ -236,11 +245,29 @@ class ServicePointSerializer(serializers.ModelSerializer):
     opening_hours = OpeningHoursSerializer(many=True, read_only=True)
     node = NodeBriefSerializer(read_only=True)
     service_list = serializers.ListField(child=serializers.CharField(), read_only=True)
+    latitude = serializers.FloatField(read_only=True, allow_null=True,
+                                      help_text="WGS-84 latitude, when placed on the map.")
+    longitude = serializers.FloatField(read_only=True, allow_null=True,
+                                       help_text="WGS-84 longitude, when placed on the map.")
 
     class Meta:
         model = ServicePoint
         fields = ["id", "node", "kind", "name", "address", "phone", "service_list",
-                  "opening_hours", "active"]
+                  "opening_hours", "latitude", "longitude", "active"]
+
+
+class ServicePointFeaturePropertiesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ServicePointKind.choices)
+    node = serializers.IntegerField()
+    address = serializers.CharField()
+    phone = serializers.CharField()
+    open_now = serializers.BooleanField(help_text="Open at the moment of the answer.")
+
+
+ServicePointFeatureCollectionSerializer = geojson.collection_serializer(
+    "ServicePoint", ServicePointFeaturePropertiesSerializer)
 
 
 class ServicePointFilter(filters.FilterSet):
@@ -251,7 +278,12 @@ class ServicePointFilter(filters.FilterSet):
         fields = ["kind", "active", "node"]
 
 
-class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(
+    description="Service points in the caller's area. With `format=geojson`: a GeoJSON "
+                "FeatureCollection (not paged) of those placed on the map, WGS-84.",
+    responses={(200, "application/json"): ServicePointSerializer(many=True),
+               (200, "application/geo+json"): ServicePointFeatureCollectionSerializer}))
+class ServicePointViewSet(geojson.GeoJSONMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ServicePointSerializer
     capabilities = {"*": selectors.READ_TREE}
     filterset_class = ServicePointFilter
@@ -260,6 +292,19 @@ class ServicePointViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.service_point_list_for(user=self.request.user).prefetch_related(
             "opening_hours"
         )
+
+    def list(self, request, *args, **kwargs):
+        if not geojson.wants_geojson(request):
+            return super().list(request, *args, **kwargs)
+        now = timezone.now()
+        points = self.filter_queryset(self.get_queryset()).filter(
+            latitude__isnull=False, longitude__isnull=False)
+        return Response(geojson.collection(
+            geojson.feature(pk=point.pk, geometry=geojson.point(point.longitude, point.latitude),
+                            properties={"id": point.pk, "name": point.name, "kind": point.kind,
+                                        "node": point.node_id, "address": point.address,
+                                        "phone": point.phone, "open_now": point.is_open_at(now)})
+            for point in points))
 
 
 class LocateQuerySerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
-"""Boundaries in and out as GeoJSON FeatureCollections, features matched to nodes by `code`.
+"""Boundaries in and out as GeoJSON FeatureCollections, features matched to nodes by `code`;
+KML files (Google Earth, 奥维 and most GIS tools write them) are read too.
 
 An import is all or nothing: every feature goes through `services.node_update` (the boundary
 rules of grids.geometry) in one transaction, parents before children; any feature that fails
@@ -6,6 +7,7 @@ is reported with its code and reason and nothing is kept. A dry run checks the s
 nothing either.
 """
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +88,38 @@ def import_boundaries(*, actor: User, document: Any, dry_run: bool = False) -> I
     except _Rollback:
         geometry.boundaries_changed()  # this process's index may have seen the rolled-back ones
     return report
+
+
+def _flat(coordinates: Any) -> Any:
+    """GeoJSON positions without heights, as lists (KML carries longitude, latitude, height)."""
+    if coordinates and isinstance(coordinates[0], int | float):
+        return [coordinates[0], coordinates[1]]
+    return [_flat(item) for item in coordinates]
+
+
+def read_kml(path: str) -> dict:
+    """A KML file's placemarks (with fastkml) as a FeatureCollection an import reads: each
+    placemark's code is its ExtendedData `code`, or else its name."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fastkml would rather have lxml, for pretty printing
+        from fastkml import Placemark, kml
+        from fastkml.utils import find_all
+
+    try:
+        document = kml.KML.parse(path)
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ValidationError(f"Cannot read the KML file: {error}") from None
+    features = []
+    for placemark in find_all(document, of_type=Placemark):
+        data = {item.name: item.value for item in
+                getattr(placemark.extended_data, "elements", None) or []
+                if getattr(item, "name", None)}
+        shape = placemark.geometry.__geo_interface__ if placemark.geometry else None
+        features.append({
+            "type": "Feature", "properties": {"code": data.get("code") or placemark.name},
+            "geometry": {"type": shape["type"], "coordinates": _flat(shape["coordinates"])}
+            if shape else None})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def export_boundaries(*, user: User, within: GridNode | None = None) -> dict:

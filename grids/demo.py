@@ -5,6 +5,7 @@ Idempotent: nodes are found by code and users by username, so a second run adds 
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -259,3 +260,21 @@ def _draw_boundaries(admin) -> None:
     for code, shape in shapes.items():
         if code in nodes:
             services.node_update(actor=admin, node=nodes[code], boundary=shape)
+    _place_service_points()
+
+
+def _place_service_points() -> None:
+    """Each demo service point without a place stands inside its node's boundary: down the
+    middle of the node, one after another (idempotent: placed points keep theirs)."""
+    points = list(ServicePoint.objects.filter(latitude__isnull=True,
+                                              node__boundary__isnull=False)
+                  .select_related("node").order_by("node_id", "pk"))
+    order: dict[int, int] = {}
+    for point in points:
+        index = order[point.node_id] = order.get(point.node_id, -1) + 1
+        ring = point.node.boundary["coordinates"][0]
+        lons, lats = [lon for lon, _lat in ring], [lat for _lon, lat in ring]
+        west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+        point.longitude = Decimal(f"{(west + east) / 2:.6f}")
+        point.latitude = Decimal(f"{south + (north - south) * (index % 4 + 1) / 5:.6f}")
+    ServicePoint.objects.bulk_update(points, ["latitude", "longitude"])

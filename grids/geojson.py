@@ -36,7 +36,9 @@ class GeoJSONMixin:
     def perform_content_negotiation(self, request, force=False):
         try:
             return super().perform_content_negotiation(request, force)
-        except Http404:  # DRF's answer to an unknown ?format=
+        except Http404:  # DRF's answer to an unknown format
+            if self.kwargs.get("format"):  # a suffix in the address: an address that leads nowhere
+                raise
             raise ValidationError({"format": [_("Use json or geojson.")]}) from None
 
     def finalize_response(self, request, response, *args, **kwargs):

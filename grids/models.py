@@ -181,6 +181,13 @@ class ServicePoint(models.Model):
     services = models.TextField(
         _("services offered"), blank=True, help_text=_("One service per line.")
     )
+    # Where it is on the map, WGS-84.
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)])
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

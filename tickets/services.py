@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -304,8 +304,9 @@ def _where(*, actor: User | None, node: GridNode | None, building: Building | No
         location, located = _place_by_point(point, actor)
     else:
         location = location_node(node=node, building=building, dwelling=dwelling)
-    if (actor is not None and located != LOCATED_OUTSIDE
-            and not permissions.has(actor, CREATE, location)):
+    if actor is not None and not permissions.has(actor, CREATE, location) and not (
+            located == LOCATED_OUTSIDE
+            and _communities_of(actor).filter(pk=location.pk).exists()):
         raise PermissionDenied(_("That place is outside your area."))
     place = dwelling.building if dwelling is not None else building
     if place is not None and place.latitude is not None and place.longitude is not None:
@@ -326,25 +327,34 @@ def _wgs84_point(latitude: Any, longitude: Any, crs: str) -> tuple[Decimal, Deci
 
 def _place_by_point(point: tuple[Decimal, Decimal],
                     actor: User | None) -> tuple[GridNode, str]:
+    """The lowest grid whose boundary contains the point; failing a grid, the community whose
+    boundary contains it, or else the actor's community ("outside": no grid)."""
     chain = geometry.locate(float(point[1]), float(point[0]))
-    if chain:
+    if chain and chain[0].kind in (NodeKind.GRID4, NodeKind.GRID5):
         return chain[0], LOCATED_INSIDE
-    return _actors_community(actor), LOCATED_OUTSIDE
+    community = next((node for node in chain if node.kind == NodeKind.COMMUNITY), None)
+    return community or _actors_community(actor), LOCATED_OUTSIDE
+
+
+def _communities_of(actor: User | None) -> QuerySet[GridNode]:
+    """The active communities the actor works in (at, above or below their posts); every
+    community for an administrator or a resident reporting."""
+    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY, active=True)
+    if actor is None or sees_everything(actor):
+        return communities
+    posts = GridNode.objects.filter(
+        pk__in=Assignment.objects.current().filter(user_id=actor.pk).values("node_id"))
+    around = Q(pk__in=[])
+    for post in posts:
+        around |= Q(tree_id=post.tree_id, lft__lte=post.lft, rght__gte=post.rght)
+        around |= Q(tree_id=post.tree_id, lft__gt=post.lft, rght__lt=post.rght)
+    return communities.filter(around)
 
 
 def _actors_community(actor: User | None) -> GridNode:
-    """The community a point outside every boundary goes to: the one the actor works in (at,
-    above or below their posts), or the only community there is."""
-    communities = GridNode.objects.filter(kind=NodeKind.COMMUNITY, active=True)
-    if actor is not None and not sees_everything(actor):
-        posts = GridNode.objects.filter(
-            pk__in=Assignment.objects.current().filter(user_id=actor.pk).values("node_id"))
-        around = Q(pk__in=[])
-        for post in posts:
-            around |= Q(tree_id=post.tree_id, lft__lte=post.lft, rght__gte=post.rght)
-            around |= Q(tree_id=post.tree_id, lft__gt=post.lft, rght__lt=post.rght)
-        communities = communities.filter(around)
-    found = list(communities[:2])
+    """The community a point outside every boundary goes to: the one the actor works in, or
+    the only community there is."""
+    found = list(_communities_of(actor)[:2])
     if len(found) != 1:
         raise ValidationError({"latitude": _(
             "The place lies within no grid's boundary, and no single community can take it: "
@@ -365,10 +375,12 @@ def _digest_payload(fields: dict[str, Any], photos: Sequence[UploadedFile]) -> d
 
 
 @transaction.atomic
-def ticket_self_report(*, key: str, node: GridNode, category: Category, title: str,
+def ticket_self_report(*, key: str, node: GridNode | None, category: Category, title: str,
                        description: str, address: str, reporter_name: str, reporter_phone: str,
-                       photos: Iterable[UploadedFile] = ()) -> Ticket:
-    """A self-report as a ticket routed from its grid; its photos are kept for staff only.
+                       photos: Iterable[UploadedFile] = (), latitude: float | None = None,
+                       longitude: float | None = None, crs: str = geometry.WGS84) -> Ticket:
+    """A self-report as a ticket routed from its grid (or, with no grid, from the point picked
+    on the map: see `ticket_create`); its photos are kept for staff only.
 
     Raises services.IdempotencyMismatch when the key was used for a different report.
     """
@@ -376,6 +388,8 @@ def ticket_self_report(*, key: str, node: GridNode, category: Category, title: s
     fields: dict[str, Any] = {
         "reporter_name": reporter_name, "reporter_phone": reporter_phone, "node": node,
         "address": address, "category": category, "title": title, "description": description}
+    if latitude is not None or longitude is not None:
+        fields.update(latitude=latitude, longitude=longitude, crs=crs)
     ticket = ticket_create(
         actor=None, channel=Channel.SELF_REPORT, idempotency_key=SELF_REPORT_KEY_PREFIX + key,
         payload_for_digest=_digest_payload(fields, photos), **fields)

@@ -11,7 +11,12 @@ from django.utils import timezone
 from grids import services as grid_services
 from grids.models import NodeKind
 from grids.selectors import visible_nodes
-from tests.grids.factories import GridNodeFactory, draw_boundaries, rectangle
+from tests.grids.factories import (
+    GridNodeFactory,
+    ServicePointFactory,
+    draw_boundaries,
+    rectangle,
+)
 from tests.residents.factories import BuildingFactory, DwellingFactory
 from tests.tickets.factories import make_ticket
 from tickets.models import Status, Ticket
@@ -364,3 +369,22 @@ def test_the_ticket_map_costs_the_same_queries_for_more_tickets(drawn, api_clien
     for step in range(10):
         _ticket_at(drawn, 25.001 + step * 0.001, 102.701 + step * 0.002)
     assert queries() == before
+
+
+# --- Service points -------------------------------------------------------------------------
+
+
+def test_service_points_on_the_map_are_those_in_the_callers_area(drawn, api_client):
+    ServicePointFactory(node=drawn.g4a, name="枫丹服务点", latitude=Decimal("25.007"),
+                        longitude=Decimal("102.71"))
+    ServicePointFactory(node=drawn.g4x, name="六合驿站", latitude=Decimal("25.01"),
+                        longitude=Decimal("102.74"))
+    ServicePointFactory(node=drawn.g4b, name="未定位服务点")  # not placed: not on the map
+    body = _geojson(api_client, drawn.center_staff, "/api/v1/service-points/")
+    features = _features(body)
+    assert set(features) == {"枫丹服务点"}
+    point = features["枫丹服务点"]
+    assert point["geometry"] == {"type": "Point", "coordinates": [102.71, 25.007]}
+    assert point["properties"]["node"] == drawn.g4a.pk
+    assert point["properties"]["open_now"] is False  # no opening hours
+    assert _geojson(api_client, drawn.worker_a, "/api/v1/service-points/")["features"] == []

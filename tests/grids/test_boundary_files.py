@@ -91,3 +91,32 @@ def test_a_file_that_is_not_a_feature_collection_is_refused(community, tmp_path,
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("import_boundaries", str(path))
+
+
+KML = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Folder><name>网格</name>
+<Placemark><name>枫丹第1网格</name>
+  <ExtendedData><Data name="code"><value>G5A</value></Data></ExtendedData>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>
+    102.70,25.00,0 102.715,25.00,0 102.715,25.015,0 102.70,25.015,0 102.70,25.00,0
+  </coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>G5B</name>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>
+    102.715,25.00 102.73,25.00 102.73,25.015 102.715,25.015 102.715,25.00
+  </coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+</Folder></Document></kml>"""
+
+
+def test_a_kml_file_is_imported_by_code_or_name(community, tmp_path):
+    path = tmp_path / "grids.kml"
+    path.write_text(KML, encoding="utf-8")
+    call_command("import_boundaries", str(path))
+    assert _boundaries()["G5A"] == rectangle(102.70, 25.00, 102.715, 25.015)
+    assert _boundaries()["G5B"] == rectangle(102.715, 25.00, 102.73, 25.015)
+
+
+def test_a_broken_kml_file_is_refused(community, tmp_path):
+    path = tmp_path / "broken.kml"
+    path.write_text("<kml><Document><Placemark>", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_boundaries", str(path))

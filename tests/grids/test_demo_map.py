@@ -2,11 +2,11 @@
 inside parents, and a point in each grid is located in that grid."""
 
 import pytest
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 
 from grids import geometry
 from grids.demo import seed_grids
-from grids.models import GridNode, NodeKind
+from grids.models import GridNode, NodeKind, ServicePoint
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,10 @@ def test_every_demo_node_has_a_boundary_and_each_grids_centre_locates_it():
             centre = shape(node.boundary).centroid
             chain = geometry.locate(centre.x, centre.y)
             assert chain[0] == node and chain[-1].code == "ST", node.code
+    # Every service point stands inside its node.
+    for point in ServicePoint.objects.select_related("node"):
+        assert shape(point.node.boundary).contains(
+            Point(float(point.longitude), float(point.latitude))), point.name
     # Siblings tile their parent: their areas add up to it, so nothing overlaps or is left out.
     for parent in nodes:
         children = [node for node in nodes if node.parent_id == parent.pk]

@@ -133,3 +133,30 @@ def test_the_api_names_the_bad_coordinate(community, api_client, fields, field):
     assert response.status_code == 400
     assert field in response.json()
     assert not Ticket.objects.exists()
+
+
+def test_a_resident_reporting_a_point_picked_on_the_map_reaches_that_grid(community):
+    from tickets import services
+
+    draw_boundaries(community)
+    ticket = services.ticket_self_report(
+        key="map-point-1", node=None, category=category(), title="路灯不亮",
+        description="小区门口路灯坏了", address="", reporter_name="李女士",
+        reporter_phone="13800001111", latitude=24.998526, longitude=102.716646, crs="gcj02")
+    assert ticket.node == community.g5b and ticket.owner == community.g5b
+    assert ticket.events.get(kind=EventKind.CREATED).data["located"] == "inside"
+
+
+def test_a_point_in_the_community_but_in_no_grid_goes_to_the_community_for_its_worker(
+        community):
+    draw_boundaries(community, names={"street", "community", "hub1", "g4a", "g5a"})
+    # North of hub 1: inside 世纪城, in no grid drawn. G5A's worker may report it there.
+    ticket = make_ticket(actor=community.worker_a, latitude=25.02, longitude=102.71)
+    assert ticket.owner == community.community
+    assert ticket.events.get(kind=EventKind.CREATED).data["located"] == "outside"
+
+
+def test_a_point_in_another_community_but_in_no_grid_is_refused(community):
+    draw_boundaries(community, names={"street", "community", "other"})
+    with pytest.raises(PermissionDenied):
+        make_ticket(actor=community.worker_a, latitude=25.01, longitude=102.75)

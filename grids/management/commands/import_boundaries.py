@@ -4,15 +4,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from grids.boundary_io import import_boundaries
+from grids.boundary_io import import_boundaries, read_kml
 
 
 class Command(BaseCommand):
     help = ("Set grid boundaries from a GeoJSON FeatureCollection (WGS-84), each feature matched "
-            "to a node by properties.code; all or nothing. --dry-run checks without saving.")
+            "to a node by properties.code, or from a .kml file (each placemark's ExtendedData "
+            "code, or its name); all or nothing. --dry-run checks without saving.")
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="A .geojson file (a FeatureCollection).")
+        parser.add_argument("path", help="A .geojson file (a FeatureCollection) or a .kml file.")
         parser.add_argument("--dry-run", action="store_true", help="Check; save nothing.")
         parser.add_argument("--user", help="Who makes the change (default: the first "
                                            "active superuser).")
@@ -25,10 +26,15 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"No active user {user}." if user else "No active superuser.")
         try:
-            with open(path, encoding="utf-8") as file:
-                document = json.load(file)
+            if path.lower().endswith(".kml"):
+                document = read_kml(path)
+            else:
+                with open(path, encoding="utf-8") as file:
+                    document = json.load(file)
         except (OSError, ValueError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from None
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         try:
             report = import_boundaries(actor=actor, document=document, dry_run=dry_run)
         except ValidationError as error:
