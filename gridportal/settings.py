@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "grids.models.Role",
         "TicketStatusEnum": "tickets.models.Status",
         "CommitteeKindEnum": "committees.models.CommitteeKind",
+        "DwellingCategoryEnum": "residents.selectors.CATEGORIES",
     },
 }
 
