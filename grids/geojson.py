@@ -32,6 +32,14 @@ class GeoJSONMixin:
     """A view answering `?format=geojson`; its errors stay plain JSON, as documented."""
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
+    # Only these actions answer GeoJSON; the others (a detail, a timeline, a step) are JSON.
+    geojson_actions = ("list",)
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in self.geojson_actions:
+            return renderers
+        return [renderer for renderer in renderers if not isinstance(renderer, GeoJSONRenderer)]
 
     def perform_content_negotiation(self, request, force=False):
         try:
