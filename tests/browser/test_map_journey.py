@@ -411,6 +411,9 @@ def test_worker_sees_open_tickets_clustered_service_points_and_a_heat_map(
         .queryRenderedFeatures({layers: ["ticket-points"]}).length === 0""")
     desk.get_by_label("未办结和超期工单", exact=True).check()
     cluster.wait_for(state="visible")
+    # The legend names the points' colours.
+    legend = desk.locator("#map-legend-points").inner_text()
+    assert "服务点：正在开放" in legend and "超期工单" in legend
     desk.get_by_label("服务点", exact=True).uncheck()
     desk.wait_for_function("""() => window.gridportalMap
         .queryRenderedFeatures({layers: ["service-points"]}).length === 0""")
@@ -431,6 +434,11 @@ def test_worker_sees_open_tickets_clustered_service_points_and_a_heat_map(
     desk.get_by_label("热力图时段").select_option(label="近7天")
     desk.wait_for_function(f"() => document.getElementById('map').dataset.heatSince === "
                            f"'{since['7d']}'")
+
+    # A crowd tapped zooms in on it.
+    zoom = desk.evaluate("() => window.gridportalMap.getZoom()")
+    cluster.click()
+    desk.wait_for_function(f"() => window.gridportalMap.getZoom() > {zoom + 1}")
 
 
 WHERE_G5B = {"longitude": MIDDLE + 0.002, "latitude": SOUTH + 0.004}
