@@ -384,6 +384,7 @@ def test_worker_sees_open_tickets_clustered_service_points_and_a_heat_map(
     served = ticket_features(desk)
     assert sorted(f["count"] for f in served) == [1, 3]
     assert {f["title"] for f in served if f["count"] == 1} == {"井盖松动"}
+    screenshot(desk, "map-tickets", full_page=False, device="desk")
 
     # The lone ticket's popup links to its page.
     desk.wait_for_function("""() => window.gridportalMap
@@ -482,3 +483,14 @@ def test_which_grid_am_i_in_says_when_location_is_refused(
     desk.wait_for_function("""() => document.getElementById('map-located').textContent
         .startsWith('浏览器未获准使用您的位置')""")
     assert desk.locator("#map-located").is_visible()
+
+
+def test_which_grid_am_i_in_says_a_plain_http_page_gets_no_location(
+        desk, page_problems, live_community, mapped_worker):
+    # The portal opened over plain http on another host than localhost: the browser reports an
+    # insecure context and gives no location (the live server is localhost, so it is told so).
+    desk.add_init_script(
+        "Object.defineProperty(window, 'isSecureContext', {get: () => false})")
+    open_map(desk, "g4a_worker")
+    desk.get_by_role("button", name="我在哪个网格").click()
+    assert desk.locator("#map-located").inner_text().startswith("通过 http 打开的页面")
