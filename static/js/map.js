@@ -335,6 +335,9 @@ function showHeat(map) {
   period.addEventListener("change", load);
 }
 
+// The marker of "我在哪个网格", made on the first answer.
+let whereIAm = null;
+
 function showWhereIAm(maplibregl, map, position, chain) {
   const line = document.getElementById("map-located");
   const names = chain.map((node) => node.name).reverse();
@@ -350,8 +353,6 @@ function showWhereIAm(maplibregl, map, position, chain) {
   whereIAm.setLngLat(point).addTo(map);
   map.flyTo({center: point, zoom: Math.max(map.getZoom(), 16)});
 }
-
-let whereIAm = null;
 
 function tellLocated(text, kind) {
   const line = document.getElementById("map-located");
