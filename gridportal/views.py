@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -5,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
@@ -43,12 +46,16 @@ def grid_map(request: HttpRequest) -> HttpResponse:
     The page is a shell: its script reads `map_config` and fetches the features from the API,
     which scopes them like every list.
     """
-    shows_buildings = resident_selectors.READ_ADDRESSES in permissions.held(request.user)
+    held = permissions.held(request.user)
+    shows_buildings = resident_selectors.READ_ADDRESSES in held
+    shows_tickets = ticket_selectors.READ in held
     return render(request, "grid_map.html", {
-        "map_config": _map_config(shows_buildings=shows_buildings),
+        "map_config": _map_config(shows_buildings=shows_buildings, shows_tickets=shows_tickets),
         "basemap": settings.MAP_BASEMAP,
         "shows_buildings": shows_buildings,
+        "shows_tickets": shows_tickets,
         "kpis": MAP_KPIS,
+        "heat_periods": [(key, label) for key, label, _days in MAP_HEAT_PERIODS],
     })
 
 
@@ -58,6 +65,32 @@ MAP_KPIS = (
     ("overdue", gettext_lazy("Overdue tickets")),
     ("closure_rate", gettext_lazy("Closure rate")),
 )
+
+
+# The periods a heat map of tickets may cover: (key, label, days back from today).
+MAP_HEAT_PERIODS = (
+    ("7d", gettext_lazy("Last 7 days"), 7),
+    ("30d", gettext_lazy("Last 30 days"), 30),
+    ("12m", gettext_lazy("Last 12 months"), 365),
+)
+
+
+def _heat_periods() -> dict[str, str]:
+    """Each period's first day (ISO), counted on the community's calendar, for `since=`."""
+    today = timezone.localdate()
+    return {key: (today - dt.timedelta(days=days - 1)).isoformat()
+            for key, _label, days in MAP_HEAT_PERIODS}
+
+
+def _ticket_layers_config(shows_tickets: bool) -> dict:
+    if not shows_tickets:
+        return {"tickets": None, "ticketPage": None, "heatSince": {}}
+    return {
+        "tickets": reverse("ticket-list") + "?format=geojson",
+        # A ticket's page, its id standing in for the 0.
+        "ticketPage": reverse("tickets:detail", args=[0]),
+        "heatSince": _heat_periods(),
+    }
 
 
 def _house_palette() -> list[dict]:
@@ -76,9 +109,12 @@ def _basemap_config() -> dict:
     return basemap
 
 
-def _map_config(*, shows_buildings: bool) -> dict:
+def _map_config(*, shows_buildings: bool, shows_tickets: bool) -> dict:
     """What the map's script needs: where the library and the data are, and its words."""
     return {
+        **_ticket_layers_config(shows_tickets),
+        "servicePoints": reverse("service-point-list") + "?format=geojson",
+        "locate": reverse("api-locate"),
         "basemap": _basemap_config(),
         "library": static("vendor/maplibre-gl/maplibre-gl.mjs"),
         "worker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
@@ -92,6 +128,22 @@ def _map_config(*, shows_buildings: bool) -> dict:
             "noData": _("no data"),
             "buildingsTruncated": _(
                 "Not every building here is shown: zoom in to see them all."),
+            "openNow": _("Open at this hour"),
+            "closedNow": _("Closed at this hour"),
+            "ticketsInCell": _("tickets here"),
+            "overdueInCell": _("overdue"),
+            "openTicket": _("Open the ticket"),
+            "youAreIn": _("You are in:"),
+            "locating": _("Finding where you are…"),
+            "locateOutside": _("This place is not in any of your grids."),
+            "locateRefused": _(
+                "The browser was not allowed to tell your location. Allow location for this "
+                "site in the browser's settings and try again."),
+            "locateFailed": _("Your location could not be found just now. Try again in a moment."),
+            "locateInsecure": _(
+                "The browser gives no location on a page opened over plain http (other than "
+                "localhost). Open the portal's https address to use this."),
+            "locateUnavailable": _("This browser cannot tell your location."),
             **{key: str(label) for key, label in MAP_KPIS},
         },
     }

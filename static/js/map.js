@@ -1,5 +1,7 @@
-// The map (一张图): the user's grid boundaries filled by a KPI, and the buildings coloured by
-// their category, over a configurable basemap (none, raster tiles or a PMTiles file).
+// The map (一张图): the user's grid boundaries filled by a KPI, the buildings coloured by their
+// category, the service points, the open tickets (clustered) and a heat map of tickets, over a
+// configurable basemap (none, raster tiles or a PMTiles file); "我在哪个网格" from the browser's
+// geolocation.
 // Everything comes from the page's #map-config (json_script) and from the portal's API, which
 // answers only what the user may see. The map is kept on window.gridportalMap.
 
@@ -23,7 +25,16 @@ const KPI_STEPS = {
 const LAYERS = {
   grids: ["grid-fill", "grid-line"],
   buildings: ["building-points"],
+  servicePoints: ["service-points"],
+  tickets: ["ticket-points"],
+  heat: ["ticket-heat"],
 };
+// What else a layer does when it is switched on or off (keyed like LAYERS).
+const ON_TOGGLE = {};
+const EMPTY = {type: "FeatureCollection", features: []};
+// Cells across the view: the open tickets in at most 17 x 17 features, the heat map finer.
+const TICKET_CELLS = 16;
+const HEAT_CELLS = 64;
 
 function say(text) {
   statusLine.textContent = text;
@@ -177,6 +188,207 @@ function showBuildings(map) {
   return load();
 }
 
+function viewBox(map) {
+  return map.getBounds().toArray().flat().map((value) => value.toFixed(6)).join(",");
+}
+
+function reportFailure(error) {
+  if (error.name !== "AbortError" && !leaving) {
+    say(words.loadFailed);
+    console.error(error);
+  }
+}
+
+// Loads `address(map)` into the source `name` on every move while `active()`; the latest wins.
+function followView(map, name, address, active, loaded = () => {}) {
+  let pending = null;
+  const load = async () => {
+    if (!active()) {
+      return;
+    }
+    pending?.abort();
+    pending = new AbortController();
+    try {
+      const data = await fetchJson(address(map), pending.signal);
+      map.getSource(name).setData(data);
+      loaded(data);
+    } catch (error) {
+      reportFailure(error);
+    }
+  };
+  map.on("moveend", load);
+  return load;
+}
+
+function servicePointPopup(feature) {
+  const content = document.createElement("div");
+  content.className = "map-popup";
+  const title = document.createElement("strong");
+  title.textContent = feature.properties.name;
+  const state = document.createElement("p");
+  state.className = "mb-0 mt-1";
+  state.textContent = feature.properties.open_now ? words.openNow : words.closedNow;
+  content.append(title, state);
+  if (feature.properties.address) {
+    const address = document.createElement("p");
+    address.className = "mb-0 small text-body-secondary";
+    address.textContent = feature.properties.address;
+    content.append(address);
+  }
+  return content;
+}
+
+async function showServicePoints(maplibregl, map) {
+  const points = await fetchJson(config.servicePoints);
+  map.addSource("service-points", {type: "geojson", data: points});
+  map.addLayer({id: "service-points", type: "circle", source: "service-points",
+                paint: {"circle-color": ["case", ["get", "open_now"], "#2f9e44", "#868e96"],
+                        "circle-radius": 8, "circle-stroke-color": "#ffffff",
+                        "circle-stroke-width": 2}});
+  map.on("click", "service-points", (event) => {
+    new maplibregl.Popup({maxWidth: "16rem"})
+      .setLngLat(event.features[0].geometry.coordinates)
+      .setDOMContent(servicePointPopup(event.features[0])).addTo(map);
+  });
+}
+
+function ticketPopup(feature) {
+  const {ticket, reference, title} = feature.properties;
+  const content = document.createElement("div");
+  content.className = "map-popup";
+  const heading = document.createElement("strong");
+  heading.textContent = title;
+  const number = document.createElement("p");
+  number.className = "mb-1 small font-monospace";
+  number.textContent = reference;
+  const link = document.createElement("a");
+  link.href = config.ticketPage.replace(/0\/$/, `${ticket}/`);
+  link.textContent = words.openTicket;
+  content.append(heading, number, link);
+  return content;
+}
+
+function clusterMarker(maplibregl, map, feature) {
+  const {count, overdue} = feature.properties;
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = overdue ? "map-cluster map-cluster-overdue" : "map-cluster";
+  element.textContent = count;
+  element.title = overdue ? `${count} ${words.ticketsInCell}, ${overdue} ${words.overdueInCell}`
+    : `${count} ${words.ticketsInCell}`;
+  element.setAttribute("aria-label", element.title);
+  const [lon, lat] = feature.geometry.coordinates;
+  element.addEventListener("click", (event) => {
+    event.stopPropagation();
+    map.easeTo({center: [lon, lat], zoom: Math.min(map.getZoom() + 2, 19)});
+  });
+  return new maplibregl.Marker({element}).setLngLat([lon, lat]);
+}
+
+function showTickets(maplibregl, map) {
+  // A lone ticket is a dot (red when overdue) that opens its popup; a crowd is a marker with
+  // its count, red when some are overdue, that zooms in when tapped.
+  map.addSource("tickets", {type: "geojson", data: EMPTY});
+  map.addLayer({id: "ticket-points", type: "circle", source: "tickets",
+                filter: ["==", ["get", "count"], 1],
+                paint: {"circle-color": ["case", [">", ["get", "overdue"], 0],
+                                         "#e03131", "#1c7ed6"],
+                        "circle-radius": 7, "circle-stroke-color": "#ffffff",
+                        "circle-stroke-width": 2}});
+  const toggle = document.getElementById("layer-tickets");
+  let markers = [];
+  const placeMarkers = (tickets) => {
+    markers.forEach((marker) => marker.remove());
+    markers = toggle.checked ? tickets.features.filter((f) => f.properties.count > 1)
+      .map((feature) => clusterMarker(maplibregl, map, feature).addTo(map)) : [];
+    container.dataset.tickets = tickets.features.length;
+  };
+  const load = followView(
+    map, "tickets",
+    () => `${config.tickets}&status=open&cells=${TICKET_CELLS}&bbox=${viewBox(map)}`,
+    () => toggle.checked, placeMarkers);
+  ON_TOGGLE.tickets = (on) => (on ? load() : placeMarkers(EMPTY));
+  map.on("click", "ticket-points", (event) => {
+    new maplibregl.Popup({maxWidth: "16rem"})
+      .setLngLat(event.features[0].geometry.coordinates)
+      .setDOMContent(ticketPopup(event.features[0])).addTo(map);
+  });
+  return load();
+}
+
+function showHeat(map) {
+  map.addSource("heat", {type: "geojson", data: EMPTY});
+  map.addLayer({id: "ticket-heat", type: "heatmap", source: "heat",
+                layout: {visibility: "none"},
+                paint: {"heatmap-weight": ["interpolate", ["linear"], ["get", "count"],
+                                           0, 0, 10, 1],
+                        "heatmap-radius": 24, "heatmap-opacity": 0.75}},
+               // Under the boundaries' outlines and the points.
+               map.getLayer("grid-line") ? "grid-line" : undefined);
+  const toggle = document.getElementById("layer-heat");
+  const period = document.getElementById("heat-period");
+  const since = () => config.heatSince[period.value];
+  const load = followView(
+    map, "heat", () => `${config.tickets}&cells=${HEAT_CELLS}&since=${since()}&bbox=${viewBox(map)}`,
+    () => toggle.checked, () => { container.dataset.heatSince = since(); });
+  ON_TOGGLE.heat = (on) => on && load();
+  period.addEventListener("change", load);
+}
+
+// The marker of "我在哪个网格", made on the first answer.
+let whereIAm = null;
+
+function showWhereIAm(maplibregl, map, position, chain) {
+  const line = document.getElementById("map-located");
+  const names = chain.map((node) => node.name).reverse();
+  tellLocated(names.length ? `${words.youAreIn}${names.join(" › ")}` : words.locateOutside,
+              names.length ? "success" : "warning");
+  line.dataset.grid = names.length ? chain[0].id : "";
+  const point = [position.lon, position.lat];
+  if (!whereIAm) {
+    const element = document.createElement("div");
+    element.className = "map-located-marker";
+    whereIAm = new maplibregl.Marker({element});
+  }
+  whereIAm.setLngLat(point).addTo(map);
+  map.flyTo({center: point, zoom: Math.max(map.getZoom(), 16)});
+}
+
+function tellLocated(text, kind) {
+  const line = document.getElementById("map-located");
+  line.textContent = text;
+  line.className = `alert alert-${kind} py-2 mb-0`;
+}
+
+function wireLocate(maplibregl, map) {
+  // Browsers give WGS-84, the API's default system; they give nothing on an insecure page.
+  document.getElementById("map-locate").addEventListener("click", () => {
+    if (!window.isSecureContext) {
+      tellLocated(words.locateInsecure, "warning");
+      return;
+    }
+    if (!("geolocation" in navigator)) {
+      tellLocated(words.locateUnavailable, "warning");
+      return;
+    }
+    tellLocated(words.locating, "info");
+    navigator.geolocation.getCurrentPosition(async ({coords}) => {
+      const query = new URLSearchParams({lat: coords.latitude.toFixed(7),
+                                         lon: coords.longitude.toFixed(7), crs: "wgs84"});
+      try {
+        const answer = await fetchJson(`${config.locate}?${query}`);
+        showWhereIAm(maplibregl, map, answer, answer.chain);
+      } catch (error) {
+        tellLocated(words.loadFailed, "warning");
+        console.error(error);
+      }
+    }, (error) => {
+      tellLocated(error.code === error.PERMISSION_DENIED ? words.locateRefused
+        : words.locateFailed, "warning");
+    }, {enableHighAccuracy: true, timeout: 20000, maximumAge: 0});
+  });
+}
+
 function popupFor(feature) {
   const content = document.createElement("div");
   content.className = "map-popup";
@@ -208,6 +420,7 @@ function wireControls(maplibregl, map) {
           map.setLayoutProperty(layer, "visibility", toggle.checked ? "visible" : "none");
         }
       }
+      ON_TOGGLE[toggle.dataset.layer]?.(toggle.checked);
     });
   });
   document.querySelectorAll("input[name=kpi]").forEach((choice) => {
@@ -216,9 +429,16 @@ function wireControls(maplibregl, map) {
       showLegend(choice.value);
     });
   });
-  map.on("mouseenter", "grid-fill", () => { map.getCanvas().style.cursor = "pointer"; });
-  map.on("mouseleave", "grid-fill", () => { map.getCanvas().style.cursor = ""; });
+  for (const layer of ["grid-fill", "service-points", "ticket-points"]) {
+    map.on("mouseenter", layer, () => { map.getCanvas().style.cursor = "pointer"; });
+    map.on("mouseleave", layer, () => { map.getCanvas().style.cursor = ""; });
+  }
   map.on("click", "grid-fill", (event) => {
+    // A point on top (a service point, a ticket) answers for itself.
+    const onTop = ["service-points", "ticket-points"].filter((layer) => map.getLayer(layer));
+    if (onTop.length && map.queryRenderedFeatures(event.point, {layers: onTop}).length) {
+      return;
+    }
     new maplibregl.Popup({maxWidth: "16rem"})
       .setLngLat(event.lngLat).setDOMContent(popupFor(event.features[0])).addTo(map);
   });
@@ -254,10 +474,20 @@ async function start() {
   } else {
     say(words.noBoundaries);
   }
-  wireControls(maplibregl, map);
-  if (config.buildings) {
-    await showBuildings(map);
+  if (config.tickets) {
+    showHeat(map);
   }
+  await showServicePoints(maplibregl, map);
+  wireControls(maplibregl, map);
+  wireLocate(maplibregl, map);
+  const loading = [];
+  if (config.buildings) {
+    loading.push(showBuildings(map));
+  }
+  if (config.tickets) {
+    loading.push(showTickets(maplibregl, map));
+  }
+  await Promise.all(loading);
   container.dataset.state = "ready";
 }
 

@@ -5,14 +5,17 @@ Headless Chromium runs with --disable-gpu (conftest); MapLibre still gets a WebG
 from SwiftShader, Chromium's software renderer, so the map is drawn without extra flags.
 """
 
+import datetime as dt
 import math
 
 import pytest
+from django.utils import timezone
 
 from grids.models import GridNode, Role
-from tests.grids.factories import AssignmentFactory, UserFactory
+from tests.grids.factories import AssignmentFactory, ServicePointFactory, UserFactory
 from tests.residents.factories import BuildingFactory
 from tests.tickets.factories import make_ticket
+from tickets.models import Ticket
 
 from .conftest import (
     assert_no_horizontal_overflow,
@@ -327,3 +330,167 @@ def test_the_map_says_when_not_every_building_in_view_is_shown(
     assert shown.is_visible()
     assert shown.inner_text() == "此范围内楼栋较多，未全部显示，请放大地图查看。"
     assert not desk.locator("#map-status").is_visible()
+
+
+# --- Service points, tickets, the heat map, 我在哪个网格 ------------------------------------------
+
+# Where the tickets of the next tests lie: three together in 枫丹第1网格, one alone in 第2网格.
+CROWD = (WEST + 0.002, SOUTH + 0.002)
+LONE = (EAST - 0.001, NORTH - 0.001)
+
+
+@pytest.fixture
+def mapped_tickets(live_community, mapped_worker):
+    """Four open tickets with a point in the worker's grids (one of the crowd overdue), one in
+    the neighbouring hub's grid, and a service point in 枫丹第1网格."""
+    c = live_community
+    crowd = [make_ticket(actor=c.admin, node=c.g5a, title=f"路灯不亮{n}", longitude=CROWD[0],
+                         latitude=CROWD[1]) for n in range(3)]
+    Ticket.objects.filter(pk=crowd[0].pk).update(
+        accept_due_at=timezone.now() - dt.timedelta(days=2))
+    lone = make_ticket(actor=c.admin, node=c.g5b, title="井盖松动", longitude=LONE[0],
+                       latitude=LONE[1])
+    make_ticket(actor=c.admin, node=c.g5c, title="邻区的工单", longitude=EAST + 0.015,
+                latitude=SOUTH + 0.005)
+    ServicePointFactory(node=c.g5a, name="枫丹驿站", longitude=MIDDLE - 0.001,
+                        latitude=NORTH - 0.002)
+    return lone
+
+
+def ticket_features(page) -> list[dict]:
+    """The ticket features served for the view now (after the layer's latest load)."""
+    page.wait_for_function("() => document.getElementById('map').dataset.tickets !== undefined")
+    return page.evaluate("""() => window.gridportalMap.getSource("tickets")
+        .serialize().data.features.map((f) => f.properties)""")
+
+
+def tap_point(page, lon: float, lat: float) -> None:
+    point = page.evaluate(f"() => window.gridportalMap.project([{lon}, {lat}])")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def test_worker_sees_open_tickets_clustered_service_points_and_a_heat_map(
+        desk, page_problems, live_community, mapped_tickets):
+    open_map(desk, "g4a_worker")
+    wait_for_grids(desk, MY_GRIDS)
+    # The crowd is one marker with its count, red for its overdue ticket.
+    cluster = desk.locator(".map-cluster")
+    cluster.wait_for(state="visible")
+    assert cluster.count() == 1
+    assert cluster.inner_text() == "3"
+    assert "map-cluster-overdue" in cluster.get_attribute("class")
+    # The neighbouring hub's ticket is not served: the crowd and the lone ticket only.
+    served = ticket_features(desk)
+    assert sorted(f["count"] for f in served) == [1, 3]
+    assert {f["title"] for f in served if f["count"] == 1} == {"井盖松动"}
+    screenshot(desk, "map-tickets", full_page=False, device="desk")
+
+    # The lone ticket's popup links to its page.
+    desk.wait_for_function("""() => window.gridportalMap
+        .queryRenderedFeatures({layers: ["ticket-points"]}).length === 1""")
+    tap_point(desk, *LONE)
+    popup = desk.locator(".maplibregl-popup")
+    popup.wait_for(state="visible")
+    assert "井盖松动" in popup.inner_text() and mapped_tickets.reference in popup.inner_text()
+    link = popup.get_by_role("link", name="查看工单")
+    assert link.get_attribute("href") == f"/tickets/{mapped_tickets.pk}/"
+    desk.locator(".maplibregl-popup-close-button").click()
+
+    # The service point, with whether it is open now (it has no opening hours).
+    desk.wait_for_function("""() => window.gridportalMap
+        .queryRenderedFeatures({layers: ["service-points"]}).length === 1""")
+    tap_point(desk, MIDDLE - 0.001, NORTH - 0.002)
+    popup.wait_for(state="visible")
+    assert "枫丹驿站" in popup.inner_text() and "暂未开放" in popup.inner_text()
+    desk.locator(".maplibregl-popup-close-button").click()
+
+    # Layers switched off and on.
+    desk.get_by_label("未办结和超期工单", exact=True).uncheck()
+    cluster.wait_for(state="detached")
+    desk.wait_for_function("""() => window.gridportalMap
+        .queryRenderedFeatures({layers: ["ticket-points"]}).length === 0""")
+    desk.get_by_label("未办结和超期工单", exact=True).check()
+    cluster.wait_for(state="visible")
+    # The legend names the points' colours.
+    legend = desk.locator("#map-legend-points").inner_text()
+    assert "服务点：正在开放" in legend and "超期工单" in legend
+    desk.get_by_label("服务点", exact=True).uncheck()
+    desk.wait_for_function("""() => window.gridportalMap
+        .queryRenderedFeatures({layers: ["service-points"]}).length === 0""")
+
+    # The heat map: off until chosen, then the tickets created in the period chosen.
+    assert desk.evaluate(
+        "() => window.gridportalMap.getLayoutProperty('ticket-heat', 'visibility')") == "none"
+    desk.get_by_label("工单热力图", exact=True).check()
+    since = desk.evaluate("() => JSON.parse(document.getElementById('map-config')"
+                          ".textContent).heatSince")
+    desk.wait_for_function(f"() => document.getElementById('map').dataset.heatSince === "
+                           f"'{since['30d']}'")
+    assert desk.evaluate(
+        "() => window.gridportalMap.getLayoutProperty('ticket-heat', 'visibility')") == "visible"
+    weights = desk.evaluate("""() => window.gridportalMap.getSource("heat")
+        .serialize().data.features.map((f) => f.properties.count)""")
+    assert sum(weights) == 4
+    desk.get_by_label("热力图时段").select_option(label="近7天")
+    desk.wait_for_function(f"() => document.getElementById('map').dataset.heatSince === "
+                           f"'{since['7d']}'")
+
+    # A crowd tapped zooms in on it.
+    zoom = desk.evaluate("() => window.gridportalMap.getZoom()")
+    cluster.click()
+    desk.wait_for_function(f"() => window.gridportalMap.getZoom() > {zoom + 1}")
+
+
+WHERE_G5B = {"longitude": MIDDLE + 0.002, "latitude": SOUTH + 0.004}
+
+
+def test_which_grid_am_i_in_on_a_phone(phone, page_problems, live_community, mapped_worker):
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation(WHERE_G5B)
+    open_map(phone, "g4a_worker")
+    wait_for_grids(phone, MY_GRIDS)
+    button = phone.get_by_role("button", name="我在哪个网格")
+    assert_tall_enough(button)
+    press(button)
+    located = phone.locator("#map-located")
+    located.wait_for(state="visible")
+    phone.wait_for_function(
+        "() => document.getElementById('map-located').textContent.startsWith('您在')")
+    assert located.inner_text() == "您在：枫丹四级网格 › 枫丹第2网格"
+    # The map flies there, with a marker on the spot.
+    phone.wait_for_function(f"""() => {{
+        const centre = window.gridportalMap.getCenter();
+        return Math.abs(centre.lng - {WHERE_G5B['longitude']}) < 1e-5
+            && Math.abs(centre.lat - {WHERE_G5B['latitude']}) < 1e-5; }}""")
+    assert phone.locator(".map-located-marker").count() == 1
+    assert_no_horizontal_overflow(phone)
+    screenshot(phone, "map-where-am-i", full_page=False)
+
+    # Somewhere outside the worker's grids.
+    phone.context.set_geolocation({"longitude": EAST + 0.015, "latitude": SOUTH + 0.005})
+    press(button)
+    phone.wait_for_function("""() => document.getElementById('map-located').textContent
+        === '您所在的位置不在您负责的网格内。'""")
+    assert_no_horizontal_overflow(phone)
+
+
+def test_which_grid_am_i_in_says_when_location_is_refused(
+        desk, page_problems, live_community, mapped_worker):
+    desk.context.clear_permissions()
+    open_map(desk, "g4a_worker")
+    desk.get_by_role("button", name="我在哪个网格").click()
+    desk.wait_for_function("""() => document.getElementById('map-located').textContent
+        .startsWith('浏览器未获准使用您的位置')""")
+    assert desk.locator("#map-located").is_visible()
+
+
+def test_which_grid_am_i_in_says_a_plain_http_page_gets_no_location(
+        desk, page_problems, live_community, mapped_worker):
+    # The portal opened over plain http on another host than localhost: the browser reports an
+    # insecure context and gives no location (the live server is localhost, so it is told so).
+    desk.add_init_script(
+        "Object.defineProperty(window, 'isSecureContext', {get: () => false})")
+    open_map(desk, "g4a_worker")
+    desk.get_by_role("button", name="我在哪个网格").click()
+    assert desk.locator("#map-located").inner_text().startswith("通过 http 打开的页面")

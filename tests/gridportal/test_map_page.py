@@ -1,11 +1,13 @@
 """The map page (/map/): who may open it, and the basemap and data addresses it hands its script."""
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from grids.models import Role
@@ -120,3 +122,48 @@ def test_the_content_security_policy_lets_in_the_tile_server_and_no_other(tmp_pa
 
     directives = json.loads(_settings_in_a_fresh_process(tmp_path, show).stdout)
     assert directives["connect-src"] == ["'self'"]
+
+
+def test_the_page_hands_its_script_the_ticket_layers_service_points_and_locate(
+        community, login):
+    response = login(community.worker_a).get(reverse("map"))
+    body = response.content.decode()
+    for layer in ("servicePoints", "tickets", "heat"):
+        assert f'data-layer="{layer}"' in body
+    for label in ("服务点", "未办结和超期工单", "工单热力图", "近7天", "近30天", "近12个月",
+                  "我在哪个网格"):
+        assert label in body, f"{label} is not on the page"
+    config = _map_config(response)
+    assert config["servicePoints"] == "/api/v1/service-points/?format=geojson"
+    assert config["tickets"] == "/api/v1/tickets/?format=geojson"
+    assert config["ticketPage"] == reverse("tickets:detail", args=[0])
+    assert config["locate"] == "/api/v1/locate/"
+    assert config["words"]["locateRefused"].startswith("浏览器未获准")
+
+
+def test_the_heat_map_periods_start_on_the_community_calendar_day(community, login):
+    # 17:00 UTC on 7 December is already 01:00 on 8 December in China: the periods count
+    # back from the 8th.
+    with time_machine.travel(dt.datetime(2026, 12, 7, 17, 0, tzinfo=dt.UTC), tick=False):
+        config = _map_config(login(community.worker_a).get(reverse("map")))
+    assert config["heatSince"] == {"7d": "2026-12-02", "30d": "2026-11-09",
+                                   "12m": "2025-12-09"}
+
+
+def test_a_role_that_may_not_read_tickets_gets_no_ticket_layers(community, login, monkeypatch):
+    from gridportal import permissions
+    from tickets import selectors as ticket_selectors
+
+    held = permissions.held
+    monkeypatch.setattr(permissions, "held",
+                        lambda user: held(user) - {ticket_selectors.READ})
+    response = login(community.worker_a).get(reverse("map"))
+    body = response.content.decode()
+    assert 'data-layer="tickets"' not in body and 'data-layer="heat"' not in body
+    assert 'id="heat-period"' not in body
+    config = _map_config(response)
+    assert config["tickets"] is None and config["ticketPage"] is None
+    assert config["heatSince"] == {}
+    # The service points and 我在哪个网格 need only the tree.
+    assert 'data-layer="servicePoints"' in body
+    assert config["servicePoints"] == "/api/v1/service-points/?format=geojson"
