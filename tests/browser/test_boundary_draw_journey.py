@@ -1,0 +1,101 @@
+"""Drawing a grid's boundary on the map, on a desk: the center staff click the corners of a grid
+inside its parent's boundary and save it; a drawing that covers a neighbouring grid is refused
+with the rule it breaks, in Chinese, and nothing is saved while the drawing stays on screen."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from shapely.geometry import Point, shape
+
+from grids.models import GridNode
+
+from .conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+# 枫丹四级网格 (g4a) near 世纪城, Kunming; 枫丹第2网格 (g5b) already drawn as its eastern half.
+WEST, MIDDLE, EAST, SOUTH, NORTH = 102.740, 102.745, 102.750, 25.010, 25.020
+
+
+def _box(west: float, south: float, east: float, north: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
+                                                [west, north], [west, south]]]}
+
+
+@pytest.fixture
+def tree_keeper(live_community):
+    c = live_community
+    GridNode.objects.filter(pk=c.g4a.pk).update(boundary=_box(WEST, SOUTH, EAST, NORTH))
+    GridNode.objects.filter(pk=c.g5b.pk).update(boundary=_box(MIDDLE, SOUTH, EAST, NORTH))
+    c.center_staff.user_permissions.add(Permission.objects.get(codename="change_gridnode"))
+    return c.center_staff
+
+
+def open_editor(page, node) -> None:
+    log_in(page, "center_staff")
+    page.goto(f"/grids/{node.pk}/")
+    page.locator("#draw-boundary-link").click()
+    page.wait_for_selector("#draw-map[data-state]", state="attached")
+    state = page.locator("#draw-map").get_attribute("data-state")
+    assert state == "ready", f"the editor did not load: {page.locator('#draw-error').inner_text()}"
+    page.wait_for_function("() => window.gridportalDraw.map.loaded()")
+
+
+def click_corners(page, corners: list[tuple[float, float]]) -> None:
+    """Draw a shape: click each corner (longitude, latitude) on the map, then the first again."""
+    page.get_by_role("button", name="画新图形").click()
+    box = page.locator("#draw-map canvas").bounding_box()
+    for lon, lat in [*corners, corners[0]]:
+        point = page.evaluate(
+            "([lon, lat]) => window.gridportalDraw.map.project([lon, lat])", [lon, lat])
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    # Closed: the drawing holds one finished polygon.
+    page.wait_for_function("""() => window.gridportalDraw.draw.getSnapshot().filter(
+        (f) => f.geometry.type === "Polygon" && !f.properties.currentlyDrawing).length === 1""")
+
+
+def test_center_staff_draw_a_grid_inside_its_parent_and_save_it(
+        desk, page_problems, live_community, tree_keeper):
+    g5a = live_community.g5a
+    open_editor(desk, g5a)
+    corners = [(WEST + 0.001, SOUTH + 0.001), (MIDDLE - 0.001, SOUTH + 0.001),
+               (MIDDLE - 0.001, NORTH - 0.001), (WEST + 0.001, NORTH - 0.001)]
+    click_corners(desk, corners)
+    desk.get_by_role("button", name="保存边界").click()
+    success = desk.locator("#draw-success")
+    success.wait_for(state="visible")
+    assert success.inner_text() == "边界已保存。"
+    screenshot(desk, "boundary-drawn", full_page=False, device="desk")
+
+    g5a.refresh_from_db()
+    assert g5a.boundary["type"] == "Polygon"
+    saved = shape(g5a.boundary)
+    # A polygon around the clicked corners: each within a few metres of one of its vertices.
+    vertices = [Point(p) for p in saved.exterior.coords]
+    for corner in corners:
+        assert min(Point(corner).distance(v) for v in vertices) < 0.0001, corner
+    assert saved.contains(Point((WEST + MIDDLE) / 2, (SOUTH + NORTH) / 2))
+    assert len(saved.exterior.coords) == len(corners) + 1
+
+
+def test_a_drawing_over_the_neighbouring_grid_is_refused_and_nothing_is_saved(
+        desk, page_problems, live_community, tree_keeper):
+    g5a = live_community.g5a
+    page_problems.expect_status(f"/api/v1/grid-nodes/{g5a.pk}/boundary/", 400)
+    open_editor(desk, g5a)
+    # Across the middle line, deep into 枫丹第2网格.
+    corners = [(WEST + 0.001, SOUTH + 0.001), (EAST - 0.001, SOUTH + 0.001),
+               (EAST - 0.001, NORTH - 0.001), (WEST + 0.001, NORTH - 0.001)]
+    click_corners(desk, corners)
+    desk.get_by_role("button", name="保存边界").click()
+    error = desk.locator("#draw-error")
+    error.wait_for(state="visible")
+    assert "枫丹第2网格" in error.inner_text() and "重叠" in error.inner_text()
+    assert not desk.locator("#draw-success").is_visible()
+    screenshot(desk, "boundary-refused", full_page=False, device="desk")
+
+    g5a.refresh_from_db()
+    assert g5a.boundary is None
+    # The drawing is still there to be corrected.
+    assert desk.evaluate("""() => window.gridportalDraw.draw.getSnapshot()
+        .filter((f) => f.geometry.type === "Polygon").length""") == 1
