@@ -1,6 +1,7 @@
 """Drawing a grid's boundary on the map, on a desk: the center staff click the corners of a grid
 inside its parent's boundary and save it; a drawing that covers a neighbouring grid is refused
-with the rule it breaks, in Chinese, and nothing is saved while the drawing stays on screen."""
+with the rule it breaks, in Chinese, and nothing is saved while the drawing stays on screen.
+A saved boundary can be cleared."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -8,7 +9,13 @@ from shapely.geometry import Point, shape
 
 from grids.models import GridNode
 
-from .conftest import log_in, screenshot
+from .conftest import (
+    assert_no_horizontal_overflow,
+    assert_tall_enough,
+    log_in,
+    press,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +40,7 @@ def tree_keeper(live_community):
 def open_editor(page, node) -> None:
     log_in(page, "center_staff")
     page.goto(f"/grids/{node.pk}/")
-    page.locator("#draw-boundary-link").click()
+    press(page.locator("#draw-boundary-link"))
     page.wait_for_selector("#draw-map[data-state]", state="attached")
     state = page.locator("#draw-map").get_attribute("data-state")
     assert state == "ready", f"the editor did not load: {page.locator('#draw-error').inner_text()}"
@@ -77,6 +84,15 @@ def test_center_staff_draw_a_grid_inside_its_parent_and_save_it(
     assert saved.contains(Point((WEST + MIDDLE) / 2, (SOUTH + NORTH) / 2))
     assert len(saved.exterior.coords) == len(corners) + 1
 
+    # Cleared again: asked once more before the saved boundary goes.
+    desk.get_by_role("button", name="清除边界").click()
+    desk.get_by_role("button", name="确定清除已保存的边界").click()
+    desk.wait_for_function(
+        "() => document.querySelector('#draw-success').textContent === '边界已清除。'")
+    assert desk.evaluate("() => window.gridportalDraw.draw.getSnapshot().length") == 0
+    g5a.refresh_from_db()
+    assert g5a.boundary is None
+
 
 def test_a_drawing_over_the_neighbouring_grid_is_refused_and_nothing_is_saved(
         desk, page_problems, live_community, tree_keeper):
@@ -99,3 +115,27 @@ def test_a_drawing_over_the_neighbouring_grid_is_refused_and_nothing_is_saved(
     # The drawing is still there to be corrected.
     assert desk.evaluate("""() => window.gridportalDraw.draw.getSnapshot()
         .filter((f) => f.geometry.type === "Polygon").length""") == 1
+
+
+def test_the_editor_fits_a_phone_and_draws_by_taps(
+        phone, page_problems, live_community, tree_keeper):
+    g5a = live_community.g5a
+    open_editor(phone, g5a)
+    assert_no_horizontal_overflow(phone)
+    assert_tall_enough(phone.locator("#draw-toolbar button:visible"))
+    assert_tall_enough(phone.locator(".maplibregl-ctrl-zoom-in"))
+    press(phone.get_by_role("button", name="画新图形"))
+    box = phone.locator("#draw-map canvas").bounding_box()
+    corners = [(WEST + 0.001, SOUTH + 0.001), (MIDDLE - 0.001, SOUTH + 0.001),
+               (MIDDLE - 0.001, NORTH - 0.001)]
+    for lon, lat in [*corners, corners[0]]:
+        point = phone.evaluate(
+            "([lon, lat]) => window.gridportalDraw.map.project([lon, lat])", [lon, lat])
+        phone.touchscreen.tap(box["x"] + point["x"], box["y"] + point["y"])
+    phone.wait_for_function("""() => window.gridportalDraw.draw.getSnapshot().filter(
+        (f) => f.geometry.type === "Polygon" && !f.properties.currentlyDrawing).length === 1""")
+    press(phone.get_by_role("button", name="保存边界"))
+    phone.locator("#draw-success").wait_for(state="visible")
+    screenshot(phone, "boundary-drawn")
+    g5a.refresh_from_db()
+    assert shape(g5a.boundary).contains(Point(WEST + 0.003, SOUTH + 0.003))
