@@ -139,3 +139,46 @@ def test_the_editor_fits_a_phone_and_draws_by_taps(
     screenshot(phone, "boundary-drawn")
     g5a.refresh_from_db()
     assert shape(g5a.boundary).contains(Point(WEST + 0.003, SOUTH + 0.003))
+
+
+def screen_point(page, lon: float, lat: float) -> tuple[float, float]:
+    box = page.locator("#draw-map canvas").bounding_box()
+    point = page.evaluate("([lon, lat]) => window.gridportalDraw.map.project([lon, lat])",
+                          [lon, lat])
+    return box["x"] + point["x"], box["y"] + point["y"]
+
+
+def test_center_staff_move_a_corner_of_a_saved_boundary(
+        desk, page_problems, live_community, tree_keeper):
+    g5a = live_community.g5a
+    inner = MIDDLE - 0.001
+    GridNode.objects.filter(pk=g5a.pk).update(boundary=_box(WEST, SOUTH, inner, NORTH))
+    open_editor(desk, g5a)
+    # The saved boundary is on the map, ready to edit: select it, drag its north-east corner in.
+    desk.mouse.click(*screen_point(desk, (WEST + inner) / 2, (SOUTH + NORTH) / 2))
+    desk.wait_for_function("""() => window.gridportalDraw.draw.getSnapshot()
+        .some((f) => f.properties.selected)""")
+    moved_to = (inner - 0.001, NORTH - 0.002)
+    desk.mouse.move(*screen_point(desk, inner, NORTH))
+    desk.mouse.down()
+    for step in range(1, 6):
+        lon = inner + (moved_to[0] - inner) * step / 5
+        lat = NORTH + (moved_to[1] - NORTH) * step / 5
+        desk.mouse.move(*screen_point(desk, lon, lat))
+    desk.mouse.up()
+    desk.get_by_role("button", name="保存边界").click()
+    desk.locator("#draw-success").wait_for(state="visible")
+
+    g5a.refresh_from_db()
+    corners = shape(g5a.boundary).exterior.coords
+    assert min(Point(moved_to).distance(Point(c)) for c in corners) < 0.0001
+    assert all(Point(inner, NORTH).distance(Point(c)) > 0.0005 for c in corners)
+    assert len(corners) == 5
+
+    # The shape deleted, Save has nothing to send and says how to draw one.
+    desk.get_by_role("button", name="删除选中的图形").click()
+    desk.wait_for_function("() => window.gridportalDraw.draw.getSnapshot().length === 0")
+    desk.get_by_role("button", name="保存边界").click()
+    assert "请先画出边界" in desk.locator("#draw-error").inner_text()
+    g5a.refresh_from_db()
+    assert g5a.boundary is not None
