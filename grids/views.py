@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -61,6 +62,8 @@ def _draw_config(request: HttpRequest, node, *, may_edit: bool) -> dict:
     return {
         "library": static("vendor/maplibre-gl/maplibre-gl.mjs"),
         "worker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
+        "basemap": _basemap(),
+        "basemapModule": static("js/basemap.js"),
         "save": reverse("grid-node-boundary", args=[node.pk]),
         "mayEdit": may_edit,
         "node": {"id": node.pk, "name": node.name, "boundary": node.boundary},
@@ -81,6 +84,19 @@ def _draw_config(request: HttpRequest, node, *, may_edit: bool) -> dict:
                             "again."),
         },
     }
+
+
+def _basemap() -> dict:
+    """The basemap to draw over: the map page's setting (MAP_BASEMAP), so that the staff see the
+    streets they are drawing along wherever the portal has tiles."""
+    kind = settings.MAP_BASEMAP
+    if kind == "tiles":
+        return {"kind": kind, "tiles": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION}
+    if kind == "pmtiles":
+        address = settings.MAP_PMTILES
+        return {"kind": kind, "pmtiles": address if address.startswith("/") else static(address)}
+    return {"kind": kind}
 
 
 @READ_TREE

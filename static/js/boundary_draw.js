@@ -1,8 +1,8 @@
 // The boundary editor: a grid's own boundary drawn and edited with Terra Draw on a MapLibre map,
-// over its parent's and its neighbours' boundaries (read only). Saving sends the shape to
-// PUT /api/v1/grid-nodes/{id}/boundary/, which checks it; its field errors are shown and the
-// drawing is kept. Everything comes from #draw-config (json_script). The map and the drawing are
-// kept on window.gridportalDraw.
+// over its parent's and its neighbours' boundaries (read only) and the configured basemap.
+// Saving sends the shape to PUT /api/v1/grid-nodes/{id}/boundary/, which checks it; its field
+// errors are shown and the drawing is kept. Everything comes from #draw-config (json_script).
+// The map and the drawing are kept on window.gridportalDraw.
 
 const config = JSON.parse(document.getElementById("draw-config").textContent);
 const words = config.words;
@@ -179,15 +179,16 @@ function wireToolbar(draw) {
 async function start() {
   const maplibregl = await import(config.library);
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
+  const {baseStyle} = await import(config.basemapModule);
+  const style = await baseStyle(maplibregl, config.basemap);
   let map;
   try {
     map = new maplibregl.Map({
       container,
-      style: {version: 8, sources: {}, layers: [
-        {id: "background", type: "background", paint: {"background-color": "#eef1f4"}}]},
+      style,
       center: [102.71, 25.04],
       zoom: 11,
-      attributionControl: false,
+      attributionControl: config.basemap.kind === "none" ? false : {compact: true},
       doubleClickZoom: false,
     });
   } catch (error) {

@@ -16,6 +16,7 @@ from .conftest import (
     press,
     screenshot,
 )
+from .test_map_journey import _png_tile
 
 pytestmark = pytest.mark.browser
 
@@ -182,3 +183,25 @@ def test_center_staff_move_a_corner_of_a_saved_boundary(
     assert "请先画出边界" in desk.locator("#draw-error").inner_text()
     g5a.refresh_from_db()
     assert g5a.boundary is not None
+
+
+def test_the_boundary_is_drawn_over_the_tile_server_basemap(
+        desk, page_problems, live_server, live_community, tree_keeper, settings):
+    # A government tile server, stood in for by an address on the portal's own host.
+    settings.MAP_BASEMAP = "tiles"
+    settings.MAP_TILE_URL = f"{live_server.url}/tile-server/{{z}}/{{x}}/{{y}}.png"
+    settings.MAP_TILE_ATTRIBUTION = "天地图"
+    tile, asked = _png_tile(), []
+
+    def serve_tile(route):
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=tile)
+
+    desk.route("**/tile-server/**", serve_tile)
+    open_editor(desk, live_community.g5a)
+    desk.wait_for_function("() => window.gridportalDraw.map.isSourceLoaded('basemap')")
+    assert asked, "no tile was asked for"
+    assert "天地图" in desk.locator(".maplibregl-ctrl-attrib").inner_text()
+    # The drawing sits above the basemap: the parent's outline is still drawn.
+    assert desk.evaluate("""() => window.gridportalDraw.map
+        .queryRenderedFeatures({layers: ["parent-line"]}).length""") > 0

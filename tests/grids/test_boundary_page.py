@@ -116,3 +116,23 @@ def test_anonymous_visitor_is_sent_to_log_in(client, community):
     response = client.get(address)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={address}"
+
+
+def test_the_editor_draws_over_the_configured_basemap(community, login, tree_keeper, settings):
+    address = reverse("grids:node_boundary", args=[community.g5a.pk])
+    config = _draw_config(login(tree_keeper).get(address))
+    assert config["basemap"] == {"kind": "none"}
+    assert config["basemapModule"] == "/static/js/basemap.js"
+
+    settings.MAP_BASEMAP = "tiles"
+    settings.MAP_TILE_URL = "https://tiles.gov.example/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "天地图"
+    config = _draw_config(login(tree_keeper).get(address))
+    assert config["basemap"] == {"kind": "tiles", "attribution": "天地图",
+                                 "tiles": "https://tiles.gov.example/{z}/{x}/{y}.png"}
+
+    settings.MAP_BASEMAP, settings.MAP_PMTILES = "pmtiles", "basemap/area.pmtiles"
+    response = login(tree_keeper).get(address)
+    assert _draw_config(response)["basemap"] == {"kind": "pmtiles",
+                                                 "pmtiles": "/static/basemap/area.pmtiles"}
+    assert "vendor/pmtiles/pmtiles.js" in response.content.decode()
