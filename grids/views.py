@@ -80,6 +80,8 @@ def _draw_config(request: HttpRequest, node, *, may_edit: bool) -> dict:
             "cleared": _("The boundary is cleared."),
             "nothingDrawn": _("Draw the boundary first: click its corners on the map, and "
                               "click the first corner again to close it."),
+            "notLoaded": _("Part of the saved boundary could not be put on the map to edit: "
+                           "draw it again before saving, or the part left out is lost."),
             "saveFailed": _("The boundary could not be saved. Check the connection and try "
                             "again."),
         },

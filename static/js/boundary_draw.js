@@ -75,7 +75,11 @@ function startDrawing(map) {
   const shapes = polygonsOf(config.node.boundary).map((rings) => ({
     type: "Feature", geometry: {type: "Polygon", coordinates: rounded(rings)},
     properties: {mode: "polygon"}}));
-  draw.addFeatures(shapes);
+  const refused = draw.addFeatures(shapes).filter((result) => !result.valid);
+  if (refused.length) {
+    // Kept out of the drawing: say so, rather than let a save drop part of the boundary unseen.
+    show(errorLine, `${words.notLoaded} (${refused.map((r) => r.reason).join("; ")})`);
+  }
   draw.setMode(config.mayEdit ? "select" : "view");
   return draw;
 }

@@ -205,3 +205,22 @@ def test_the_boundary_is_drawn_over_the_tile_server_basemap(
     # The drawing sits above the basemap: the parent's outline is still drawn.
     assert desk.evaluate("""() => window.gridportalDraw.map
         .queryRenderedFeatures({layers: ["parent-line"]}).length""") > 0
+
+
+def test_a_boundary_in_two_parts_is_edited_and_saved_whole(
+        desk, page_problems, live_community, tree_keeper):
+    g5a = live_community.g5a
+    north_half = (WEST, (SOUTH + NORTH) / 2 + 0.001, MIDDLE - 0.001, NORTH)
+    south_half = (WEST, SOUTH, MIDDLE - 0.001, (SOUTH + NORTH) / 2 - 0.001)
+    parts = {"type": "MultiPolygon", "coordinates": [
+        _box(*north_half)["coordinates"], _box(*south_half)["coordinates"]]}
+    GridNode.objects.filter(pk=g5a.pk).update(boundary=parts)
+    open_editor(desk, g5a)
+    assert desk.evaluate("() => window.gridportalDraw.draw.getSnapshot().length") == 2
+    assert not desk.locator("#draw-error").is_visible()
+    desk.get_by_role("button", name="保存边界").click()
+    desk.locator("#draw-success").wait_for(state="visible")
+    g5a.refresh_from_db()
+    assert g5a.boundary["type"] == "MultiPolygon"
+    # The same two parts, to the 9 decimals (about a millimetre) the editor keeps.
+    assert shape(g5a.boundary).equals_exact(shape(parts), tolerance=1e-9)
