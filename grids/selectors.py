@@ -87,6 +87,17 @@ def node_list_for(
     return nodes.order_by("tree_id", "lft")
 
 
+def boundary_context_for(*, user: User, node: GridNode) -> QuerySet[GridNode]:
+    """The shapes a node's boundary is drawn against: its parent's and its siblings' boundaries,
+    those the user may see."""
+    if node.parent_id is None:
+        around = Q(parent__isnull=True)
+    else:
+        around = Q(pk=node.parent_id) | Q(parent_id=node.parent_id)
+    return (visible_nodes(user).filter(around, boundary__isnull=False).exclude(pk=node.pk)
+            .only("pk", "name", "parent_id", "boundary").order_by("tree_id", "lft"))
+
+
 def own_nodes(user: User) -> QuerySet[GridNode]:
     """The nodes the user is assigned to (the tops of their subtrees), with their roles."""
     if not user.is_authenticated:

@@ -53,6 +53,16 @@ def _require_tree_right(actor: User, perm: str, node: GridNode | None) -> None:
         raise PermissionDenied(_("That part of the grid tree is outside your area."))
 
 
+def may_change_node(*, actor: User, node: GridNode) -> bool:
+    """Whether `actor` may change `node`'s own fields (its boundary, say): the same rule as
+    `node_update` applies."""
+    try:
+        _require_tree_right(actor, "change", node)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _fresh(node: GridNode) -> GridNode:
     return GridNode.objects.get(pk=node.pk)
 

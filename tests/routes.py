@@ -54,6 +54,7 @@ def _pk(attribute: str) -> Callable[[Any], dict]:
 FILL: dict[str, Callable[[Any], dict]] = {
     # grids
     "grids:node_detail": lambda w: {"pk": w.community.g5a.pk},
+    "grids:node_boundary": lambda w: {"pk": w.community.g5a.pk},
     # residents
     "residents:resident_detail": lambda w: {"pk": w.registry.head_a.pk},
     "residents:resident_edit": lambda w: {"pk": w.registry.head_a.pk},
