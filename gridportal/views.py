@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from rest_framework.exceptions import NotFound
 
 from grids import selectors as grid_selectors
+from grids.views import basemap_config
 from residents import selectors as resident_selectors
 from tickets import selectors as ticket_selectors
 
@@ -99,23 +100,14 @@ def _house_palette() -> list[dict]:
             for key in resident_selectors.CATEGORIES]
 
 
-def _basemap_config() -> dict:
-    basemap: dict = {"kind": settings.MAP_BASEMAP}
-    if settings.MAP_BASEMAP == "tiles":
-        basemap.update(tiles=settings.MAP_TILE_URL, attribution=settings.MAP_TILE_ATTRIBUTION)
-    elif settings.MAP_BASEMAP == "pmtiles":
-        pmtiles = settings.MAP_PMTILES
-        basemap["pmtiles"] = pmtiles if pmtiles.startswith("/") else static(pmtiles)
-    return basemap
-
-
 def _map_config(*, shows_buildings: bool, shows_tickets: bool) -> dict:
     """What the map's script needs: where the library and the data are, and its words."""
     return {
         **_ticket_layers_config(shows_tickets),
         "servicePoints": reverse("service-point-list") + "?format=geojson",
         "locate": reverse("api-locate"),
-        "basemap": _basemap_config(),
+        "basemap": basemap_config(),
+        "basemapModule": static("js/basemap.js"),
         "library": static("vendor/maplibre-gl/maplibre-gl.mjs"),
         "worker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
         "gridNodes": reverse("grid-node-list") + "?format=geojson",

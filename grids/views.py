@@ -62,7 +62,7 @@ def _draw_config(request: HttpRequest, node, *, may_edit: bool) -> dict:
     return {
         "library": static("vendor/maplibre-gl/maplibre-gl.mjs"),
         "worker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
-        "basemap": _basemap(),
+        "basemap": basemap_config(),
         "basemapModule": static("js/basemap.js"),
         "save": reverse("grid-node-boundary", args=[node.pk]),
         "mayEdit": may_edit,
@@ -88,9 +88,9 @@ def _draw_config(request: HttpRequest, node, *, may_edit: bool) -> dict:
     }
 
 
-def _basemap() -> dict:
-    """The basemap to draw over: the map page's setting (MAP_BASEMAP), so that the staff see the
-    streets they are drawing along wherever the portal has tiles."""
+def basemap_config() -> dict:
+    """The basemap the map page and the boundary editor draw over (MAP_BASEMAP), for
+    static/js/basemap.js."""
     kind = settings.MAP_BASEMAP
     if kind == "tiles":
         return {"kind": kind, "tiles": settings.MAP_TILE_URL,

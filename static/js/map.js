@@ -87,53 +87,6 @@ function buildingColour() {
   return ["case", ["has", "colour"], match, NO_DATA];
 }
 
-async function pmtilesSource(maplibregl, address) {
-  const pmtiles = window.pmtiles;
-  const protocol = new pmtiles.Protocol();
-  maplibregl.addProtocol("pmtiles", protocol.tile);
-  const archive = new pmtiles.PMTiles(new URL(address, window.location.href).href);
-  protocol.add(archive);
-  const header = await archive.getHeader();
-  // The protocol's TileJSON leaves out the archive's credit: it is taken from the metadata.
-  const metadata = await archive.getMetadata();
-  const url = `pmtiles://${archive.source.getKey()}`;
-  const attribution = metadata.attribution || "";
-  if (header.tileType !== pmtiles.TileType.Mvt) {
-    return {source: {type: "raster", url, tileSize: 256, attribution},
-            layers: [{id: "basemap", type: "raster", source: "basemap"}]};
-  }
-  // Vector tiles without a style of their own: every layer drawn in quiet greys.
-  const layers = (metadata.vector_layers || []).flatMap(({id}) => [
-    {id: `basemap-${id}-fill`, type: "fill", source: "basemap", "source-layer": id,
-     filter: ["==", ["geometry-type"], "Polygon"], paint: {"fill-color": "#dde3ea"}},
-    {id: `basemap-${id}-line`, type: "line", source: "basemap", "source-layer": id,
-     paint: {"line-color": "#adb5bd", "line-width": 0.6}},
-  ]);
-  return {source: {type: "vector", url, attribution}, layers};
-}
-
-async function baseStyle(maplibregl) {
-  const style = {
-    version: 8,
-    sources: {},
-    layers: [{id: "background", type: "background", paint: {"background-color": "#eef1f4"}}],
-  };
-  const basemap = config.basemap;
-  let base = null;
-  if (basemap.kind === "tiles") {
-    base = {source: {type: "raster", tiles: [basemap.tiles], tileSize: 256,
-                     attribution: basemap.attribution || ""},
-            layers: [{id: "basemap", type: "raster", source: "basemap"}]};
-  } else if (basemap.kind === "pmtiles") {
-    base = await pmtilesSource(maplibregl, basemap.pmtiles);
-  }
-  if (base) {
-    style.sources.basemap = base.source;
-    style.layers.push(...base.layers);
-  }
-  return style;
-}
-
 function addGridLayers(map, grids, kpi) {
   // Where grids nest, only the lowest are filled, so that each place shows one colour; the
   // grids above them are drawn as outlines (their figures add up their grids').
@@ -449,7 +402,8 @@ async function start() {
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
   const kpi = document.querySelector("input[name=kpi]:checked").value;
   showLegend(kpi);
-  const style = await baseStyle(maplibregl);
+  const {baseStyle} = await import(config.basemapModule);
+  const style = await baseStyle(maplibregl, config.basemap);
   let map;
   try {
     map = new maplibregl.Map({
