@@ -79,6 +79,12 @@ def report_places() -> list[tuple[GridNode, list[GridNode]]]:
     return places
 
 
+def in_report_place(*, lat: float, lon: float) -> bool:
+    """Whether a WGS-84 point lies in a place a report may name (its grid or community then
+    routes the report)."""
+    return any(node.kind in REPORT_NODE_KINDS for node in geometry.locate(lon, lat))
+
+
 def report_outlines() -> dict[str, Any]:
     """A GeoJSON FeatureCollection (WGS-84) of the reportable places' boundaries: geometry, the
     node's id (the value the form's list sends) and its depth, for the public page's map."""
@@ -187,8 +193,7 @@ class ReportForm(BootstrapForm):
         data["point_placed"] = False
         if point is not None:
             lat, lon = point
-            chain = geometry.locate(lon, lat)
-            if any(node.pk in self._nodes for node in chain):
+            if in_report_place(lat=lat, lon=lon):
                 data["point_placed"] = True
             elif data.get("node") is None and "node" not in self.errors:
                 self.add_error("node", POINT_OUTSIDE)

@@ -183,3 +183,47 @@ def test_the_patrol_report_offers_the_current_location(community, login):
     page = text(login(community.worker_a).get(reverse("tickets:quick_report")))
     assert 'id="use-here"' in page and 'name="latitude"' in page
     assert reverse("api-locate") in page
+
+
+# --- The same through the public API ------------------------------------------------------
+
+
+def api_report(community, lights, key, **changes):  # noqa: F811
+    from .test_public import api_submit
+    return api_submit(community, lights, key, **changes)
+
+
+def test_the_public_api_takes_a_point_instead_of_a_grid(community, lights):  # noqa: F811
+    draw_boundaries(community)
+    response = api_report(community, lights, "k" * 20, node=None, latitude=25.005,
+                          longitude=102.72)
+    assert response.status_code == 201, response.json()
+    ticket = Ticket.objects.get()
+    assert ticket.node == community.g5b and ticket.latitude == Decimal("25.005000")
+
+
+def test_the_public_api_converts_a_gcj02_point(community, lights):  # noqa: F811
+    draw_boundaries(community)
+    # WGS-84 (25.0015, 102.7152), in G5B, as a phone's map app gives it in GCJ-02.
+    response = api_report(community, lights, "g" * 20, node=None, latitude=24.998526,
+                          longitude=102.716646, crs="gcj02")
+    assert response.status_code == 201, response.json()
+    ticket = Ticket.objects.get()
+    assert ticket.node == community.g5b
+    assert float(ticket.latitude) == pytest.approx(25.0015, abs=1e-5)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"latitude": 95, "longitude": 102.72}, "latitude"),
+    ({"latitude": 25.005}, "longitude"),
+    ({"latitude": 25.005, "longitude": 102.72, "crs": "mars"}, "crs"),
+    ({"node": None, "latitude": 26.5, "longitude": 103.5}, "node"),
+    ({"node": None}, "node"),
+])
+def test_the_public_api_answers_a_bad_point_with_400_naming_the_field(
+        community, lights, changes, field):  # noqa: F811
+    draw_boundaries(community)
+    response = api_report(community, lights, "b" * 20, **changes)
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert not Ticket.objects.exists()
