@@ -56,8 +56,6 @@ async function start() {
       attributionControl: false,
       dragRotate: false,
       pitchWithRotate: false,
-      // One finger scrolls the page; two move the map.
-      cooperativeGestures: false,
     });
   } catch (error) {
     say(words.noWebGL);
@@ -68,6 +66,9 @@ async function start() {
   map.addControl(new maplibregl.NavigationControl({showCompass: false}), "top-right");
   await map.once("load");
   const response = await fetch(config.outlines);
+  if (!response.ok) {
+    throw new Error(`${config.outlines} answered ${response.status}`);
+  }
   const outlines = await response.json();
   map.addSource("outlines", {type: "geojson", data: outlines});
   map.addLayer({id: "pick-fill", type: "fill", source: "outlines",
@@ -113,7 +114,20 @@ async function start() {
   container.dataset.state = "ready";
 }
 
+// Leaving the page cancels what is still loading: that is no failure to report.
+let leaving = false;
+window.addEventListener("pagehide", () => { leaving = true; });
+
 start().catch((error) => {
   container.dataset.state = "failed";
+  if (leaving || error.name === "AbortError") {
+    return;
+  }
+  // The list stays: the map is only a help to pick the place.
+  container.classList.add("d-none");
+  hereButton.classList.add("d-none");
+  if (!statusLine.textContent) {
+    say(words.noWebGL);
+  }
   console.error(error);
 });

@@ -88,7 +88,6 @@ def quick_report(request: HttpRequest) -> HttpResponse:
                 "locating": _("Finding your location…"),
                 "noLocation": _("Your location is not available: choose the grid."),
                 "inGrid": _("You are in: %(chain)s. The report goes to this grid."),
-                "noGrid": _("This place lies in none of your grids' boundaries; the community "
-                            "assigns it."),
+                "noGrid": _("This place lies outside your grids' boundaries."),
             },
         }})
