@@ -89,11 +89,11 @@ def report_outlines() -> dict[str, Any]:
     """A GeoJSON FeatureCollection (WGS-84) of the reportable places' boundaries: geometry, the
     node's id (the value the form's list sends) and its depth, for the public page's map."""
     features = [
-        {"type": "Feature", "id": pk, "geometry": boundary,
-         "properties": {"id": pk, "depth": level}}
-        for pk, boundary, level in reportable_nodes().exclude(boundary__isnull=True)
-        .order_by("tree_id", "lft").values_list("pk", "boundary", "level")
-    ]
+        {"type": "Feature", "id": node.pk, "geometry": node.boundary,
+         "properties": {"id": node.pk, "depth": node.level}}
+        for community, nodes in report_places() for node in (community, *nodes)
+        if node.boundary is not None
+    ]  # the places the form's list offers, and no others
     return {"type": "FeatureCollection", "features": features}
 
 

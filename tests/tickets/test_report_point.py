@@ -227,3 +227,15 @@ def test_the_public_api_answers_a_bad_point_with_400_naming_the_field(
     assert response.status_code == 400
     assert field in response.json(), response.json()
     assert not Ticket.objects.exists()
+
+
+def test_the_public_outlines_are_the_places_the_list_offers_in_one_query(
+        client, community, django_assert_num_queries):
+    draw_boundaries(community)
+    community.community.active = False  # a community closed: its grids leave the list too
+    community.community.save(update_fields=["active"])
+    with django_assert_num_queries(1):
+        body = client.get(reverse("public:report_outlines")).json()
+    ids = {feature["properties"]["id"] for feature in body["features"]}
+    assert community.g5a.pk not in ids and community.hub1.pk not in ids
+    assert community.g4x.pk in ids  # the other community's grid stays
