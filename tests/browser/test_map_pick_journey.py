@@ -95,3 +95,25 @@ def test_a_patrol_report_takes_the_phones_location_and_is_routed_by_it(
     assert ticket.node == community.g5b  # the list offered hub 1 only
     assert (ticket.latitude, ticket.longitude) == (Decimal(f"{G5B_LAT:.6f}"),
                                                    Decimal(f"{G5B_LON:.6f}"))
+
+
+def test_a_resident_uses_the_phones_location_on_the_report_page(
+        playwright_browser, live_server, page_problems, live_community):
+    community = live_community
+    draw_boundaries(community)
+    options = {**PHONE, "geolocation": {"latitude": G5B_LAT, "longitude": G5B_LON},
+               "permissions": ["geolocation"]}
+    with _watched_page(playwright_browser, live_server, page_problems, options) as phone:
+        phone.goto("/report/")
+        phone.wait_for_selector("#pick-map[data-state=ready]", state="attached")
+        here = phone.locator("#pick-here")
+        assert_tall_enough(here)
+        press(here)
+        phone.wait_for_function("() => document.getElementById('id_latitude').value !== ''")
+        assert float(phone.input_value("#id_latitude")) == pytest.approx(G5B_LAT, abs=1e-6)
+        assert float(phone.input_value("#id_longitude")) == pytest.approx(G5B_LON, abs=1e-6)
+        assert phone.input_value("#id_node") == str(community.g5b.pk)
+        # Cleared, the report goes back to the list alone.
+        press(phone.locator("#pick-clear"))
+        assert phone.input_value("#id_latitude") == ""
+        assert_no_horizontal_overflow(phone)
