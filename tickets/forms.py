@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from grids import geometry
 from grids.models import GridNode
 from grids.phones import PhoneFormField, clean_phone
 from residents.forms import BootstrapForm, MultipleImageField
@@ -149,13 +150,37 @@ class QuickReportForm(PhotosChosenAgainMixin, BootstrapForm):
                                       queryset=Category.objects.filter(active=True),
                                       widget=forms.RadioSelect, empty_label=None)
     node = forms.ModelChoiceField(label=_("Grid"), queryset=GridNode.objects.none(),
-                                  empty_label=None)
+                                  empty_label=None, required=False)
     title = forms.CharField(label=_("What is wrong"), max_length=120)
     address = forms.CharField(label=_("Place"), max_length=200, required=False)
     whistle = forms.ChoiceField(label=_("Whistle class"), choices=Whistle.choices,
                                 initial=Whistle.ROUTINE, widget=forms.RadioSelect)
     photos = MultipleImageField(label=_("Photos"), required=False)
+    # The phone's location (WGS-84, from the browser), filled by "use current location".
+    latitude = forms.FloatField(widget=forms.HiddenInput, required=False)
+    longitude = forms.FloatField(widget=forms.HiddenInput, required=False)
+
+    location_error = _("The phone's location could not be read. Press \"Use current location\" "
+                       "again, or choose the grid.")
 
     def __init__(self, *args, nodes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["node"].queryset = nodes
+
+    def clean(self):
+        """With the phone's location the ticket is routed by place (the grid in the list is
+        set aside); without it, by the grid chosen."""
+        data = super().clean()
+        given = [str(self.data.get(name, "")).strip() for name in ("latitude", "longitude")]
+        if any(given):
+            try:
+                geometry.check_point(lat=data.get("latitude"), lon=data.get("longitude"))
+            except ValidationError:
+                self.add_error(None, self.location_error)
+                data["latitude"] = data["longitude"] = None
+            else:
+                data["node"] = None
+                return data
+        if data.get("node") is None and "node" not in self.errors:
+            self.add_error("node", _("Choose the grid, or use the current location."))
+        return data

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from gridportal.uploads import MAX_PHOTO_BYTES
+from grids import geometry
 from grids.models import GridNode, NodeKind
 from grids.phones import (  # noqa: F401 - PHONE_ERROR, normalise_phone: the public API's too
     PHONE_ERROR,
@@ -47,6 +48,11 @@ LOOKUP_MISMATCH = _("No report matches this code and phone number. Check both an
 KEY_ERROR = _("This form has expired. Check your entries and send it again.")
 CATEGORY_ERROR = _("Choose one of the kinds of problem in the list.")
 RATING_THROTTLED = _("Too many ratings from here in a short time. Please try again later.")
+POINT_ERROR = _("The place picked on the map could not be read. Tap the map again, or choose "
+                "your community or grid from the list.")
+POINT_OUTSIDE = _("The place picked on the map lies outside our communities' grids. Choose your "
+                  "community or grid from the list.")
+PLACE_MISSING = _("Choose your community or grid, or tap the map where the problem is.")
 REPORT_FIELDS = ("reporter_name", "reporter_phone", "node", "address", "category", "title",
                  "description")
 
@@ -71,6 +77,24 @@ def report_places() -> list[tuple[GridNode, list[GridNode]]]:
               and community.lft < node.lft < community.rght):
             places[-1][1].append(node)
     return places
+
+
+def in_report_place(*, lat: float, lon: float) -> bool:
+    """Whether a WGS-84 point lies in a place a report may name (its grid or community then
+    routes the report)."""
+    return any(node.kind in REPORT_NODE_KINDS for node in geometry.locate(lon, lat))
+
+
+def report_outlines() -> dict[str, Any]:
+    """A GeoJSON FeatureCollection (WGS-84) of the reportable places' boundaries: geometry, the
+    node's id (the value the form's list sends) and its depth, for the public page's map."""
+    features = [
+        {"type": "Feature", "id": node.pk, "geometry": node.boundary,
+         "properties": {"id": node.pk, "depth": node.level}}
+        for community, nodes in report_places() for node in (community, *nodes)
+        if node.boundary is not None
+    ]  # the places the form's list offers, and no others
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _place_choices(places: list[tuple[GridNode, list[GridNode]]]) -> list:
@@ -106,7 +130,11 @@ class ReportForm(BootstrapForm):
         help_text=_("Staff call you back on this number. It never appears on the tracking "
                     "page."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    node = forms.TypedChoiceField(label=_("Community or grid"), coerce=int)
+    node = forms.TypedChoiceField(label=_("Community or grid"), coerce=int, required=False,
+                                  empty_value=None)
+    # The point picked on the small map (WGS-84), filled by its script; optional.
+    latitude = forms.FloatField(widget=forms.HiddenInput, required=False)
+    longitude = forms.FloatField(widget=forms.HiddenInput, required=False)
     address = forms.CharField(
         label=_("Where exactly"), max_length=200,
         help_text=_("Building, entrance, street or a landmark."))
@@ -153,8 +181,42 @@ class ReportForm(BootstrapForm):
             raise ValidationError(PHONE_ERROR)
         return phone
 
-    def clean_node(self) -> GridNode:
-        return self._nodes[self.cleaned_data["node"]]  # the choices hold only these keys
+    def clean_node(self) -> GridNode | None:
+        pk = self.cleaned_data["node"]
+        return None if pk is None else self._nodes[pk]  # the choices hold only these keys
+
+    def clean(self) -> dict[str, Any]:
+        """A point picked on the map routes the report by place when a reportable grid or
+        community contains it; otherwise the place chosen in the list does."""
+        data = super().clean()
+        point = self._point()
+        data["point_placed"] = False
+        if point is not None:
+            lat, lon = point
+            if in_report_place(lat=lat, lon=lon):
+                data["point_placed"] = True
+            elif data.get("node") is None and "node" not in self.errors:
+                self.add_error("node", POINT_OUTSIDE)
+        elif data.get("node") is None and "node" not in self.errors:
+            self.add_error("node", PLACE_MISSING)
+        return data
+
+    def _point(self) -> tuple[float, float] | None:
+        """The picked point (lat, lon), None when none was picked (an error when it is bad)."""
+        raw = (self.data.get("latitude", ""), self.data.get("longitude", ""))
+        if not any(str(value).strip() for value in raw):
+            return None
+        lat, lon = self.cleaned_data.get("latitude"), self.cleaned_data.get("longitude")
+        try:
+            return geometry.check_point(lat=lat, lon=lon) if None not in (lat, lon) else (
+                self._bad_point())
+        except ValidationError:
+            return self._bad_point()
+
+    def _bad_point(self) -> None:
+        self.add_error(None, POINT_ERROR)
+        self.cleaned_data["latitude"] = self.cleaned_data["longitude"] = None
+        return None
 
     def clean_idempotency_key(self) -> str:
         key = self.cleaned_data["idempotency_key"]
@@ -165,8 +227,13 @@ class ReportForm(BootstrapForm):
     def submission(self) -> dict[str, Any]:
         """The keyword arguments of report_submit."""
         data = self.cleaned_data
-        return {"key": data["idempotency_key"], "photos": data["photos"],
-                **{name: data[name] for name in REPORT_FIELDS}}
+        submission = {"key": data["idempotency_key"], "photos": data["photos"],
+                      **{name: data[name] for name in REPORT_FIELDS}}
+        if data.get("latitude") is not None and data.get("longitude") is not None:
+            submission.update(latitude=data["latitude"], longitude=data["longitude"])
+            if data["point_placed"]:
+                submission["node"] = None  # the point names the grid
+        return submission
 
 
 class LookupForm(BootstrapForm):

@@ -17,6 +17,7 @@
 Mounted by gridportal/urls.py with `path("api/v1/", include(public_api.urlpatterns))`.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +35,7 @@ from rest_framework.views import APIView
 
 from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
+from grids import geometry
 
 from . import selectors, services
 from .forms_public import (
@@ -43,11 +45,14 @@ from .forms_public import (
     LOOKUP_THROTTLED,
     MAX_DESCRIPTION,
     PHONE_ERROR,
+    PLACE_MISSING,
+    POINT_OUTSIDE,
     RATING_THROTTLED,
     REPORT_BUSY,
     REPORT_THROTTLED,
     ReportBusy,
     ReportRefused,
+    in_report_place,
     normalise_code,
     normalise_phone,
     report_places,
@@ -80,7 +85,20 @@ class Conflict(APIException):
 class PublicReportSerializer(serializers.Serializer):
     reporter_name = serializers.CharField(max_length=50)
     reporter_phone = serializers.CharField(max_length=20)
-    node = serializers.PrimaryKeyRelatedField(queryset=reportable_nodes())
+    node = serializers.PrimaryKeyRelatedField(
+        queryset=reportable_nodes(), required=False, allow_null=True,
+        help_text="The community or grid. May be left out when a point is given that lies in "
+                  "one: the point then names it (it wins over `node`).")
+    latitude = serializers.FloatField(
+        required=False, allow_null=True,
+        help_text="The place picked on a map: its latitude in `crs` (optional, with longitude).")
+    longitude = serializers.FloatField(
+        required=False, allow_null=True,
+        help_text="The place picked on a map: its longitude in `crs` (optional, with latitude).")
+    crs = serializers.ChoiceField(
+        choices=geometry.CRS_CHOICES, default=geometry.WGS84,
+        help_text="The coordinate system of `latitude` and `longitude`: wgs84 (GPS, the "
+                  "default), gcj02 (高德, 腾讯) or bd09 (百度). The ticket keeps WGS-84.")
     address = serializers.CharField(max_length=200)
     category = serializers.PrimaryKeyRelatedField(
         queryset=selectors.public_categories(),
@@ -93,6 +111,30 @@ class PublicReportSerializer(serializers.Serializer):
         if phone is None:
             raise serializers.ValidationError(str(PHONE_ERROR))
         return phone
+
+    def validate(self, attrs: dict) -> dict:
+        """A point inside a reportable place routes the report by place; otherwise the node."""
+        lat, lon = attrs.pop("latitude", None), attrs.pop("longitude", None)
+        crs = attrs.pop("crs", geometry.WGS84)
+        if lat is None and lon is None:
+            if attrs.get("node") is None:
+                raise serializers.ValidationError({"node": str(PLACE_MISSING)})
+            return attrs
+        try:
+            if lat is None or lon is None:
+                missing = "latitude" if lat is None else "longitude"
+                raise DjangoValidationError({missing: _("Give both the latitude and the "
+                                                        "longitude.")})
+            lat, lon = geometry.check_point(lat=lat, lon=lon)
+            lat, lon = geometry.to_wgs84(lat=lat, lon=lon, crs=crs)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        attrs.update(latitude=round(lat, 6), longitude=round(lon, 6))
+        if in_report_place(lat=lat, lon=lon):
+            attrs["node"] = None
+        elif attrs.get("node") is None:
+            raise serializers.ValidationError({"node": str(POINT_OUTSIDE)})
+        return attrs
 
 
 class ReceiptSerializer(serializers.Serializer):

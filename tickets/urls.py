@@ -22,6 +22,7 @@ urlpatterns = [
 # Pages that need no login, mounted at the site root by gridportal/urls.py.
 public_urlpatterns = [
     path("report/", public.report, name="report"),
+    path("report/outlines.geojson", public.outlines, name="report_outlines"),
     path("track/", public.lookup, name="lookup"),
     path("track/<str:token>/", public.track, name="track"),
     path("track/<str:token>/rate/", public.rate, name="rate"),

@@ -2,7 +2,7 @@
 big button, the other steps in a menu, one note and one photo picker for whichever is taken."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,7 +74,20 @@ def quick_report(request: HttpRequest) -> HttpResponse:
                 services.ticket_photo_add(ticket=ticket, actor=request.user, photo=photo)
         except ValidationError as error:
             form.add_error(None, error.messages)
+        except PermissionDenied:
+            form.add_error(None, _("This place is outside your grids: choose one of your grids "
+                                   "instead of the current location."))
         else:
             messages.success(request, _("Reported as %(ref)s.") % {"ref": ticket.reference})
             return redirect("tickets:task_detail", ticket.pk)
-    return render(request, "tickets/mobile/quick_report.html", {"form": form})
+    return render(request, "tickets/mobile/quick_report.html", {
+        "form": form,
+        "locate_config": {
+            "locate": reverse("api-locate"),
+            "words": {
+                "locating": _("Finding your location…"),
+                "noLocation": _("Your location is not available: choose the grid."),
+                "inGrid": _("You are in: %(chain)s. The report goes to this grid."),
+                "noGrid": _("This place lies outside your grids' boundaries."),
+            },
+        }})

@@ -10,12 +10,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -32,6 +34,7 @@ from ..forms_public import (
     ReportBusy,
     ReportForm,
     ReportRefused,
+    report_outlines,
     report_submit,
     ticket_by_code,
 )
@@ -102,7 +105,33 @@ def _report_page(request: HttpRequest, form: ReportForm, status: int = 200) -> H
     if not IDEMPOTENCY_KEY.match(key) or "idempotency_key" in form.errors:
         key = new_idempotency_key()
     return render(request, "tickets/public/report.html",
-                  {"form": form, "idempotency_key": key}, status=status)
+                  {"form": form, "idempotency_key": key, "map_config": _pick_map_config()},
+                  status=status)
+
+
+def _pick_map_config() -> dict[str, Any]:
+    """What the small map's script needs: the library and the outlines' address, its words."""
+    return {
+        "library": static("vendor/maplibre-gl/maplibre-gl.mjs"),
+        "worker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
+        "outlines": reverse("public:report_outlines"),
+        "words": {
+            "picked": _("Place picked. Tap the map again to move it."),
+            "locating": _("Finding your location…"),
+            "noLocation": _("Your location is not available. Tap the map instead."),
+            "noWebGL": _("The map cannot be shown on this device. Choose your community or "
+                         "grid from the list."),
+        },
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+@cache_control(public=True, max_age=300)
+def outlines(request: HttpRequest) -> HttpResponse:
+    """The outlines the report page's map shows to pick a place: the shapes of the communities
+    and grids a report may name, each with only its id (the list's value) and depth. Nothing
+    else: no names of people, no tickets, no buildings."""
+    return JsonResponse(report_outlines())
 
 
 def _add_service_errors(form: ReportForm | RatingForm, error: ValidationError) -> None:
