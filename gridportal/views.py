@@ -64,7 +64,7 @@ def grid_map(request: HttpRequest) -> HttpResponse:
 MAP_KPIS = (
     ("open", gettext_lazy("Open tickets")),
     ("overdue", gettext_lazy("Overdue tickets")),
-    ("closure_rate", gettext_lazy("Closure rate")),
+    ("closure_rate", gettext_lazy("Closure rate (last 30 days)")),
 )
 
 

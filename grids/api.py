@@ -103,8 +103,8 @@ class NodeFeaturePropertiesSerializer(serializers.Serializer):
                                        help_text="Overdue tickets owned in the node's subtree.")
     closure_rate = serializers.FloatField(
         required=False, allow_null=True,
-        help_text="Closed / handled tickets owned in the subtree, in percent; null with none "
-                  "handled.")
+        help_text="Closed / handled tickets owned in the subtree and received in the last 30 "
+                  "days, in percent; null with none.")
 
 
 NodeFeatureCollectionSerializer = geojson.collection_serializer(

@@ -1,6 +1,8 @@
-"""Tickets on the map: each grid's open and overdue tickets and closure rate (over the tickets
-owned in its subtree that the user may read), and tickets clustered in a box."""
+"""Tickets on the map: each grid's open and overdue tickets and its closure rate over the last
+CLOSURE_DAYS (over the tickets owned in its subtree that the user may read), and tickets
+clustered in a box."""
 
+import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from itertools import accumulate
@@ -17,6 +19,10 @@ from .kpis import percent
 from .models import OPEN_STATUSES, Status, Ticket
 
 FIGURES = ("open", "overdue", "closed", "handled")
+# The closure rate a grid is coloured by counts the tickets received in this many days: the
+# map reads the open work and a recent window, never the whole history, so it costs the same
+# in a community's tenth year as in its first.
+CLOSURE_DAYS = 30
 
 
 def node_figures(user, nodes: list[GridNode]) -> dict[int, dict[str, Any]]:
@@ -24,12 +30,15 @@ def node_figures(user, nodes: list[GridNode]) -> dict[int, dict[str, Any]]:
     (tickets grouped by their owner's place in the tree) summed over each node's subtree."""
     if not nodes:
         return {}
-    handled = ~Q(status__in=[Status.MERGED, Status.REJECTED])
+    now = timezone.now()
+    recent = Q(created_at__gte=now - dt.timedelta(days=CLOSURE_DAYS))
+    handled = recent & ~Q(status__in=[Status.MERGED, Status.REJECTED])
     rows = (selectors.ticket_list_for(user=user).select_related(None).order_by()
+            .filter(Q(status__in=OPEN_STATUSES) | recent)
             .values("owner__tree_id", "owner__lft")
             .annotate(open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-                      overdue=Count("pk", filter=selectors.overdue_q(timezone.now())),
-                      closed=Count("pk", filter=Q(status=Status.CLOSED)),
+                      overdue=Count("pk", filter=selectors.overdue_q(now)),
+                      closed=Count("pk", filter=recent & Q(status=Status.CLOSED)),
                       handled=Count("pk", filter=handled)))
     by_tree: dict[int, list[dict]] = defaultdict(list)
     for row in rows:

@@ -388,3 +388,16 @@ def test_service_points_on_the_map_are_those_in_the_callers_area(drawn, api_clie
     assert point["properties"]["node"] == drawn.g4a.pk
     assert point["properties"]["open_now"] is False  # no opening hours
     assert _geojson(api_client, drawn.worker_a, "/api/v1/service-points/")["features"] == []
+
+
+def test_the_closure_rate_on_the_map_counts_the_last_thirty_days(drawn, api_client):
+    recent = make_ticket(actor=drawn.admin, node=drawn.g5b)
+    old = make_ticket(actor=drawn.admin, node=drawn.g5b)
+    Ticket.objects.filter(pk=recent.pk).update(status=Status.CLOSED)
+    # Received 40 days ago and never closed: history, not this month's work.
+    Ticket.objects.filter(pk=old.pk).update(status=Status.RETURNED,
+                                            created_at=timezone.now() - timezone.timedelta(days=40))
+    features = _features(_geojson(api_client, drawn.center_staff, NODES))
+    assert features["枫丹第2网格"]["properties"]["closure_rate"] == 100.0
+    # Still open, it is still counted as open work.
+    assert features["枫丹第2网格"]["properties"]["open"] == 1

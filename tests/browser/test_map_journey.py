@@ -160,7 +160,7 @@ def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
     desk.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     popup = desk.locator(".maplibregl-popup")
     popup.wait_for(state="visible")
-    assert "枫丹第1网格" in popup.inner_text() and "结哨率" in popup.inner_text()
+    assert "枫丹第1网格" in popup.inner_text() and "结哨率（近30天）" in popup.inner_text()
     desk.locator(".maplibregl-popup-close-button").click()
 
     # Filled by open tickets: three in 枫丹第1网格, none in 第2网格, each in the colour the
@@ -169,7 +169,7 @@ def test_worker_sees_own_grids_on_the_desk_map_and_switches_layers(
     colours = fill_colours(desk)
     assert colours == {"枫丹第1网格": legend["3–5"], "枫丹第2网格": legend["0"]}
     # By closure rate: none of the three is closed yet; 第2网格 has handled nothing at all.
-    desk.get_by_label("结哨率", exact=True).check()
+    desk.get_by_label("结哨率（近30天）", exact=True).check()
     legend = legend_colours(desk)
     assert set(legend) == {"< 50%", "50–80%", "80–95%", "≥ 95%", "暂无数据"}
     wait_for_fill(desk, "枫丹第1网格", legend["< 50%"])

@@ -41,7 +41,7 @@ def test_grid_worker_opens_the_map_from_the_menu(community, login):
     assert "vendor/maplibre-gl/maplibre-gl.css" in body
     assert 'type="module" src="/static/js/map.js"' in body
     assert 'data-layer="grids"' in body and 'data-layer="buildings"' in body
-    for label in ("地图", "图层", "网格边界", "未办结工单", "超期工单", "结哨率"):
+    for label in ("地图", "图层", "网格边界", "未办结工单", "超期工单", "结哨率（近30天）"):
         assert label in body, f"{label} is not on the page"
     # The buildings' legend: each colour-map category with its colour class.
     assert '<span class="map-swatch map-swatch-dot cat-concern"></span>关注人员户' in body
@@ -56,7 +56,7 @@ def test_the_page_hands_its_script_the_library_the_data_and_no_basemap_by_defaul
     assert config["gridNodes"] == "/api/v1/grid-nodes/?format=geojson"
     assert config["buildings"] == "/api/v1/buildings/?format=geojson"
     assert [c["key"] for c in config["palette"]][:2] == ["permanent", "floating"]
-    assert config["words"]["closure_rate"] == "结哨率"
+    assert config["words"]["closure_rate"] == "结哨率（近30天）"
 
 
 def test_a_tile_server_basemap_reaches_the_script(community, login, settings):
