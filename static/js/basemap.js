@@ -1,7 +1,7 @@
 // The basemap under the portal's own map layers, from the MAP_BASEMAP setting handed to the page:
 // none (a plain background, works offline), raster tiles from a tile address, or one PMTiles
-// file served by the portal (read with the vendored pmtiles.js, global `pmtiles`). Loaded with
-// import() by the boundary editor.
+// file served by the portal (read with the vendored pmtiles.js, global `pmtiles`); and fitting a
+// map to features. Loaded with import() by the map page, the boundary editor and the report page.
 
 async function pmtilesSource(maplibregl, address) {
   const pmtiles = window.pmtiles;
@@ -47,4 +47,18 @@ export async function baseStyle(maplibregl, basemap) {
     style.layers.push(...base.layers);
   }
   return style;
+}
+
+// Fit the map to the features' extent (any geometry), at once.
+export function fitToFeatures(maplibregl, map, features, {padding = 32, maxZoom = 18} = {}) {
+  const bounds = new maplibregl.LngLatBounds();
+  const extend = (coordinates) => {
+    if (typeof coordinates[0] === "number") {
+      bounds.extend(coordinates);
+    } else {
+      coordinates.forEach(extend);
+    }
+  };
+  features.forEach((feature) => extend(feature.geometry.coordinates));
+  map.fitBounds(bounds, {padding, animate: false, maxZoom});
 }

@@ -102,19 +102,6 @@ function addGridLayers(map, grids, kpi) {
                         "line-width": ["match", ["get", "kind"], "grid5", 1.2, 2.2]}});
 }
 
-function fitToFeatures(maplibregl, map, features) {
-  const bounds = new maplibregl.LngLatBounds();
-  const extend = (coordinates) => {
-    if (typeof coordinates[0] === "number") {
-      bounds.extend(coordinates);
-    } else {
-      coordinates.forEach(extend);
-    }
-  };
-  features.forEach((feature) => extend(feature.geometry.coordinates));
-  map.fitBounds(bounds, {padding: 32, animate: false, maxZoom: 18});
-}
-
 function showBuildings(map) {
   map.addSource("buildings", {type: "geojson", data: {type: "FeatureCollection", features: []}});
   map.addLayer({id: "building-points", type: "circle", source: "buildings",
@@ -402,7 +389,7 @@ async function start() {
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
   const kpi = document.querySelector("input[name=kpi]:checked").value;
   showLegend(kpi);
-  const {baseStyle} = await import(config.basemapModule);
+  const {baseStyle, fitToFeatures} = await import(config.basemapModule);
   const style = await baseStyle(maplibregl, config.basemap);
   let map;
   try {
@@ -424,7 +411,7 @@ async function start() {
   const grids = await fetchJson(config.gridNodes);
   addGridLayers(map, grids, kpi);
   if (grids.features.length) {
-    fitToFeatures(maplibregl, map, grids.features);
+    fitToFeatures(maplibregl, map, grids.features, {padding: 32, maxZoom: 18});
   } else {
     say(words.noBoundaries);
   }

@@ -18,19 +18,6 @@ function say(text) {
   statusLine.textContent = text || "";
 }
 
-function fitToFeatures(maplibregl, map, features) {
-  const bounds = new maplibregl.LngLatBounds();
-  const extend = (coordinates) => {
-    if (typeof coordinates[0] === "number") {
-      bounds.extend(coordinates);
-    } else {
-      coordinates.forEach(extend);
-    }
-  };
-  features.forEach((feature) => extend(feature.geometry.coordinates));
-  map.fitBounds(bounds, {padding: 16, animate: false, maxZoom: 17});
-}
-
 function chooseInList(map, lngLat) {
   // The deepest outline under the point names the grid; the list shows its name.
   const found = map.queryRenderedFeatures(map.project(lngLat), {layers: ["pick-fill"]});
@@ -43,6 +30,7 @@ function chooseInList(map, lngLat) {
 async function start() {
   const maplibregl = await import(config.library);
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
+  const {fitToFeatures} = await import(config.basemapModule);
   shell.classList.remove("d-none");
   let map;
   try {
@@ -76,7 +64,7 @@ async function start() {
   map.addLayer({id: "pick-line", type: "line", source: "outlines",
                 paint: {"line-color": "#1f3b57", "line-width": 1.2}});
   if (outlines.features.length) {
-    fitToFeatures(maplibregl, map, outlines.features);
+    fitToFeatures(maplibregl, map, outlines.features, {padding: 16, maxZoom: 17});
   }
   const marker = new maplibregl.Marker({color: "#d9480f"});
   const place = (lngLat) => {

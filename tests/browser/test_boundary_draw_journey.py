@@ -16,17 +16,12 @@ from .conftest import (
     press,
     screenshot,
 )
-from .test_map_journey import _png_tile
+from .test_map_journey import _box, _png_tile
 
 pytestmark = pytest.mark.browser
 
 # 枫丹四级网格 (g4a) near 世纪城, Kunming; 枫丹第2网格 (g5b) already drawn as its eastern half.
 WEST, MIDDLE, EAST, SOUTH, NORTH = 102.740, 102.745, 102.750, 25.010, 25.020
-
-
-def _box(west: float, south: float, east: float, north: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
-                                                [west, north], [west, south]]]}
 
 
 @pytest.fixture

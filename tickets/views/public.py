@@ -115,6 +115,7 @@ def _pick_map_config() -> dict[str, Any]:
         "library": static("vendor/maplibre-gl/maplibre-gl.mjs"),
         "worker": static("vendor/maplibre-gl/maplibre-gl-worker.mjs"),
         "outlines": reverse("public:report_outlines"),
+        "basemapModule": static("js/basemap.js"),
         "words": {
             "picked": _("Place picked. Tap the map again to move it."),
             "locating": _("Finding your location…"),
