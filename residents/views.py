@@ -1,4 +1,3 @@
-import mimetypes
 import re
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from gridportal import permissions
 from gridportal.forms import add_service_errors
 from gridportal.permissions import requires
 from gridportal.searches import store_search, stored_search
+from gridportal.uploads import file_response
 from grids.selectors import node_get_for, own_nodes, visible_nodes
 
 from . import crypto, selectors, services
@@ -372,5 +372,4 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_photo(request: HttpRequest, visit_pk: int, photo_pk: int) -> FileResponse:
     photo = selectors.visit_photo_get_for(user=request.user, visit_pk=visit_pk,
                                           photo_pk=photo_pk)
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    return FileResponse(photo.image.open("rb"), content_type=content_type)
+    return file_response(photo.image)

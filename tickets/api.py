@@ -2,11 +2,9 @@
 phone), POST /tickets/{id}/transitions/, /tickets/{id}/events/.
 Scoped like the pages; transitions go through the one service."""
 
-import mimetypes
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +17,7 @@ from rest_framework.response import Response
 
 from gridportal.api import service_errors
 from gridportal.schema import ErrorDetailSerializer
+from gridportal.uploads import file_response
 from grids import geojson, geometry
 from grids.models import GridNode
 from grids.people import person_name
@@ -383,8 +382,7 @@ class TicketViewSet(geojson.GeoJSONMixin, mixins.ListModelMixin, mixins.Retrieve
         """One photo of the ticket's timeline (the ticket must be in the caller's area)."""
         photo = selectors.ticket_photo_get_for(user=request.user, ticket_pk=pk,
                                                photo_pk=photo_pk)
-        content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-        return FileResponse(photo.image.open("rb"), content_type=content_type)
+        return file_response(photo.image)
 
 
 def register(router) -> None:

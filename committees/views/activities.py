@@ -12,12 +12,13 @@ from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
 from gridportal.permissions import requires
+from gridportal.uploads import file_response
 from grids.models import GridNode
 
 from .. import selectors, services
 from ..forms import ActivityFilterForm, ActivityForm, TeamForm
 from ..models import Theme
-from .common import pick_community, posted_community, require, stream
+from .common import pick_community, posted_community, require
 
 PAGE_SIZE = 25
 
@@ -101,7 +102,7 @@ def activity_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse
     photo = activity.photos.filter(pk=photo_pk).first()
     if photo is None:
         raise Http404
-    return stream(photo.image)
+    return file_response(photo.image)
 
 
 @requires(selectors.MANAGE)

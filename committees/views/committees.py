@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gridportal.forms import save_with
 from gridportal.permissions import requires
+from gridportal.uploads import file_response
 from grids.people import person_name
 from grids.selectors import assignment_list_for
 from residents.selectors import resident_list_for
@@ -19,7 +20,7 @@ from residents.selectors import resident_list_for
 from .. import selectors, services
 from ..forms import CharterForm, CommitteeForm, MeetingForm, MemberForm
 from ..models import Committee
-from .common import pick_community, posted_community, require, stream, within
+from .common import pick_community, posted_community, require, within
 
 User = get_user_model()
 
@@ -164,7 +165,7 @@ def charter_file(request: HttpRequest, pk: int, charter_pk: int) -> FileResponse
     charter = committee.charters.filter(pk=charter_pk).exclude(file="").first()
     if charter is None:
         raise Http404
-    return stream(charter.file)
+    return file_response(charter.file)
 
 
 @requires(selectors.READ)

@@ -1,10 +1,9 @@
 """Helpers shared by the committees pages."""
 
-import mimetypes
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 
 from grids.models import GridNode
 from grids.selectors import assignment_list_for, subtree_q
@@ -40,11 +39,6 @@ def within(queryset, community: GridNode, field: str = "node"):
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def stream(field_file) -> FileResponse:
-    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
-    return FileResponse(field_file.open("rb"), content_type=content_type)
 
 
 def community_users(request: HttpRequest, community: GridNode):

@@ -1,7 +1,6 @@
 """The staff desk: the queue, entering a ticket, the ticket page with its timeline and actions,
 scoped photos and the inbox."""
 
-import mimetypes
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_replace
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from gridportal.forms import add_service_errors
 from gridportal.permissions import requires
 from gridportal.searches import store_search, stored_search
+from gridportal.uploads import file_response
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 
@@ -221,8 +221,7 @@ def _action_params(request: HttpRequest, form: ActionForm) -> dict:
 @csp_replace({"style-src": [UNSAFE_INLINE]})
 def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     photo = selectors.ticket_photo_get_for(user=request.user, ticket_pk=pk, photo_pk=photo_pk)
-    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    return FileResponse(photo.image.open("rb"), content_type=content_type)
+    return file_response(photo.image)
 
 
 @requires(selectors.IMPORT_WORK_ORDERS)
