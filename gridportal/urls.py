@@ -43,6 +43,7 @@ committees_api.register(router)
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("map/", views.grid_map, name="map"),
     path("grids/", include("grids.urls")),
     path("residents/", include("residents.urls")),

@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from rest_framework.exceptions import NotFound
 
 from grids import selectors as grid_selectors
@@ -146,6 +147,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: the portal's icon for what browsers ask of every address, images and JSON
+    included, where no page names one with <link rel="icon">."""
+    path = Path(settings.BASE_DIR) / "static" / "img" / "favicon.svg"
+    return HttpResponse(path.read_bytes(), content_type="image/svg+xml")
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -109,7 +109,7 @@ FILL: dict[str, Callable[[Any], dict]] = {
 }
 
 # Pages anyone may open without logging in (every other page sends them to the login page).
-PUBLIC = frozenset({"healthz", "login", "board:board", "public:report", "public:lookup",
+PUBLIC = frozenset({"healthz", "favicon", "login", "board:board", "public:report", "public:lookup",
                     "public:track",
                     "public:report_outlines",  # the report map's outlines: shapes and ids only
                     "residents:colours_css"})  # the colour map's palette, a stylesheet
