@@ -22,6 +22,14 @@ document.addEventListener("DOMContentLoaded", () => {
       chart.resize();
     });
   });
+  // Chart.js follows its card through a ResizeObserver, which now and then misses a window
+  // that narrows while a chart is still animating in (the doughnut then stuck out of a 320-px
+  // phone): once the window has settled, every chart is fitted to its card again.
+  let settle = null;
+  window.addEventListener("resize", () => {
+    window.clearTimeout(settle);
+    settle = window.setTimeout(() => ratios.forEach((_, chart) => chart.resize()), 150);
+  });
   const whistleColours = {
     routine: "#1971c2",
     key: "#f08c00",
