@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "residents",
     "tickets",
     "committees",
+    "interop",
 ]
 
 MIDDLEWARE = [

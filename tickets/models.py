@@ -26,6 +26,7 @@ class Channel(models.TextChoices):
     PATROL = "patrol", _("Grid worker's patrol")
     REFERRAL = "referral", _("Referral notice (网格抄告)")
     COMMITTEE = "committee", _("Committee decision (议事决定)")
+    OPEN311 = "open311", _("City app (Open311)")
 
 
 class Whistle(models.TextChoices):

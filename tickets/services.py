@@ -24,6 +24,7 @@ from grids.selectors import routing_roles, sees_everything
 from residents.models import Building, Dwelling, Resident
 
 from . import calendar, whistles
+from .signals import ticket_event_recorded
 from .models import (
     Category,
     Channel,
@@ -273,7 +274,7 @@ def ticket_create(
     event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.CREATED, actor=actor,
                                        to_status=Status.NEW, public=True,
                                        **_created_details(ticket, channel, located))
-    _notify_on_commit(event)
+    _event_recorded(event)
     return ticket
 
 
@@ -537,7 +538,7 @@ def ticket_transition(*, ticket: Ticket, actor: User | None, action: str, note: 
         check_photo(photo)
         TicketPhoto.objects.create(ticket=ticket, event=event, image=photo,
                                    public=transition.public)
-    _notify_on_commit(event)
+    _event_recorded(event)
     return ticket
 
 
@@ -809,10 +810,13 @@ def _schedule(ticket: Ticket) -> None:
     schedule(ticket)
 
 
-def _notify_on_commit(event: TicketEvent) -> None:
-    """Queue the event's notices after the commit, only when somebody is to be told (most
-    steps tell nobody: queueing them all once kept a worker 20 minutes behind)."""
+def _event_recorded(event: TicketEvent) -> None:
+    """Tell the listeners of `ticket_event_recorded` (inside the step's transaction), and queue
+    the event's notices after the commit, only when somebody is to be told (most steps tell
+    nobody: queueing them all once kept a worker 20 minutes behind)."""
     from .tasks import notify_task, tells_someone
+
+    ticket_event_recorded.send(sender=TicketEvent, event=event)
 
     if tells_someone(event):
         transaction.on_commit(lambda: notify_task.delay(event.pk))

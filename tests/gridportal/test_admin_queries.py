@@ -79,6 +79,20 @@ def _routing_roles(count: int):
     baker.make(RoutingRole, _quantity=len(free), _fill_optional=True, role=iter(free))
 
 
+def _api_clients(count: int):
+    # Keys are made by the key manager (a prefix and a hash), as the admin makes them.
+    from interop.models import ApiClient
+
+    start = _count("interop.ApiClient")
+    return [ApiClient.objects.create_key(name=f"client {start + number}", contact="12345")[0]
+            for number in range(count)]
+
+
+def _work_orders(count: int):
+    return baker.make("interop.WorkOrderLink", _quantity=count, _fill_optional=True,
+                      client=iter(_api_clients(count)))
+
+
 # Rows that keep a model's constraints; every other model takes baker's rows as they come.
 RECIPES = {
     "committees.Volunteer": _volunteers,
@@ -102,6 +116,14 @@ RECIPES = {
     "tickets.CalendarDay": _calendar_days,
     "tickets.SLAPolicy": _sla_policies,
     "grids.RoutingRole": _routing_roles,
+    "interop.ApiClient": _api_clients,
+    "interop.WorkOrderLink": lambda count: _work_orders(count),
+    "interop.Open311Submission": lambda count: baker.make(
+        "interop.Open311Submission", _quantity=count, _fill_optional=True,
+        client=iter(_api_clients(count))),
+    "interop.CallbackDelivery": lambda count: baker.make(
+        "interop.CallbackDelivery", _quantity=count, _fill_optional=True,
+        link=iter(_work_orders(count))),
 }
 
 

@@ -1,0 +1,1 @@
+"""What this app does when a ticket takes a step (tickets.signals)."""
