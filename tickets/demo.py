@@ -58,7 +58,7 @@ STALL_AGE = (dt.timedelta(days=30), dt.timedelta(days=75))
 CHANNELS = {Channel.HOTLINE: 30, Channel.JIESU_JIBAN: 14, Channel.CITY_MANAGEMENT: 8,
             Channel.LETTERS_VISITS: 3, Channel.PROPOSAL: 5, Channel.WECHAT_GROUP: 16,
             Channel.SELF_REPORT: 6, Channel.WALK_IN: 8, Channel.PHONE_CALL: 5, Channel.PATROL: 8,
-            Channel.REFERRAL: 2}
+            Channel.REFERRAL: 2, Channel.OPEN311: 3}
 WHISTLES = {Whistle.ROUTINE: 90, Whistle.KEY: 6, Whistle.KEY_CITY: 2, Whistle.EMERGENCY: 2}
 # category code: (weight, titles)
 TOPICS = {
