@@ -62,9 +62,15 @@ class PhotosChosenAgainMixin:
     browser: it says so, so that nobody thinks the photos went with the ticket."""
 
     @property
+    def photos_to_choose_again(self) -> int:
+        """How many photos came with a form shown again with errors (none when it is valid)."""
+        if not self.is_bound or not self.errors:
+            return 0
+        return len([photo for photo in self.files.getlist(self.add_prefix("photos")) if photo])
+
+    @property
     def photos_must_be_chosen_again(self) -> bool:
-        return bool(self.is_bound and self.errors
-                    and self.files.getlist(self.add_prefix("photos")))
+        return self.photos_to_choose_again > 0
 
     photos_again_text = _("The form was not saved, so the photos you chose were not kept: "
                           "choose them again before sending.")

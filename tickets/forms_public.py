@@ -29,6 +29,7 @@ from grids.phones import (  # noqa: F401 - PHONE_ERROR, normalise_phone: the pub
 from residents.forms import BootstrapForm, MultipleImageField
 
 from . import selectors, services
+from .forms import PhotosChosenAgainMixin
 from .models import Category, Satisfaction, Ticket
 from .throttles import count_report, refusal, report_throttles
 
@@ -121,7 +122,7 @@ class ReportPhotosField(MultipleImageField):
         return super().clean(data, initial)
 
 
-class ReportForm(BootstrapForm):
+class ReportForm(PhotosChosenAgainMixin, BootstrapForm):
     reporter_name = forms.CharField(
         label=_("Your name"), max_length=50,
         widget=forms.TextInput(attrs={"autocomplete": "name"}))
@@ -159,14 +160,6 @@ class ReportForm(BootstrapForm):
         cast(forms.ChoiceField, self.fields["node"]).choices = _place_choices(self.places)
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = (
             selectors.public_categories())
-
-    @property
-    def photos_to_choose_again(self) -> int:
-        """How many photos came with a report that is shown again with errors: a browser
-        cannot put them back in the file input, so the page asks to choose them again."""
-        if not self.is_bound or not self.errors:
-            return 0
-        return len([photo for photo in self.files.getlist("photos") if photo])
 
     @property
     def is_bot(self) -> bool:
