@@ -49,6 +49,33 @@ export async function baseStyle(maplibregl, basemap) {
   return style;
 }
 
+// The portal's map on `container`: the basemap's style, the default view (the demo city until
+// the page fits its features), a credit only when a basemap is drawn, and the zoom buttons.
+// Resolves once the map has loaded; throws (after `onNoWebGL`) where the browser has no WebGL.
+export async function makeMap(maplibregl, container, basemap, {onNoWebGL, ...options} = {}) {
+  const style = await baseStyle(maplibregl, basemap);
+  let map;
+  try {
+    map = new maplibregl.Map({
+      container,
+      style,
+      center: [102.71, 25.04],
+      zoom: 11,
+      // A basemap credits its source (from the settings, or from the PMTiles metadata).
+      attributionControl: basemap.kind === "none" ? false : {compact: true},
+      ...options,
+    });
+  } catch (error) {
+    if (onNoWebGL) {
+      onNoWebGL();
+    }
+    throw error;
+  }
+  map.addControl(new maplibregl.NavigationControl({showCompass: false}), "top-right");
+  await map.once("load");
+  return map;
+}
+
 // Fit the map to the features' extent (any geometry), at once.
 export function fitToFeatures(maplibregl, map, features, {padding = 32, maxZoom = 18} = {}) {
   const bounds = new maplibregl.LngLatBounds();

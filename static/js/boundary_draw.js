@@ -183,24 +183,11 @@ function wireToolbar(draw) {
 async function start() {
   const maplibregl = await import(config.library);
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
-  const {baseStyle} = await import(config.basemapModule);
-  const style = await baseStyle(maplibregl, config.basemap);
-  let map;
-  try {
-    map = new maplibregl.Map({
-      container,
-      style,
-      center: [102.71, 25.04],
-      zoom: 11,
-      attributionControl: config.basemap.kind === "none" ? false : {compact: true},
-      doubleClickZoom: false,
-    });
-  } catch (error) {
-    show(errorLine, words.noWebGL);
-    throw error;
-  }
-  map.addControl(new maplibregl.NavigationControl({showCompass: false}), "top-right");
-  await map.once("load");
+  const {makeMap} = await import(config.basemapModule);
+  // A double tap closes a drawn shape here, so it must not zoom the map as well.
+  const map = await makeMap(maplibregl, container, config.basemap,
+                            {onNoWebGL: () => show(errorLine, words.noWebGL),
+                             doubleClickZoom: false});
   addContext(map);
   const own = config.node.boundary;
   fitTo(maplibregl, map, own ? [own] : config.context.features.map((f) => f.geometry));

@@ -389,25 +389,10 @@ async function start() {
   maplibregl.setWorkerUrl(new URL(config.worker, window.location.href).href);
   const kpi = document.querySelector("input[name=kpi]:checked").value;
   showLegend(kpi);
-  const {baseStyle, fitToFeatures} = await import(config.basemapModule);
-  const style = await baseStyle(maplibregl, config.basemap);
-  let map;
-  try {
-    map = new maplibregl.Map({
-      container,
-      style,
-      center: [102.71, 25.04],
-      zoom: 11,
-      // A basemap credits its source (from the settings, or from the PMTiles metadata).
-      attributionControl: config.basemap.kind === "none" ? false : {compact: true},
-    });
-  } catch (error) {
-    say(words.noWebGL);
-    throw error;
-  }
+  const {makeMap, fitToFeatures} = await import(config.basemapModule);
+  const map = await makeMap(maplibregl, container, config.basemap,
+                            {onNoWebGL: () => say(words.noWebGL)});
   window.gridportalMap = map;
-  map.addControl(new maplibregl.NavigationControl({showCompass: false}), "top-right");
-  await map.once("load");
   const grids = await fetchJson(config.gridNodes);
   addGridLayers(map, grids, kpi);
   if (grids.features.length) {
