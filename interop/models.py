@@ -59,7 +59,8 @@ class ApiClient(AbstractAPIKey):
     contact = models.CharField(_("contact"), max_length=100, blank=True,
                                help_text=_("Who runs the outside system, and how to reach them."))
 
-    class Meta(AbstractAPIKey.Meta):
+    class Meta:
+        ordering = ["-created"]
         verbose_name = _("API client")
         verbose_name_plural = _("API clients")
 

@@ -38,8 +38,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'API client',
                 'verbose_name_plural': 'API clients',
-                'ordering': ('-created',),
-                'abstract': False,
+                'ordering': ['-created'],
             },
         ),
         migrations.CreateModel(
