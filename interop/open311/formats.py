@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -66,6 +67,8 @@ def to_xml(root: str, data: Any) -> bytes:
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, Promise):
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 

@@ -86,7 +86,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
                 "changeset": CHANGESET, "type": "production",
                 "formats": ["text/xml", "application/json"]}
     data = {"changeset": CHANGESET,
-            "contact": getattr(settings, "PORTAL_NAME", ""),
+            "contact": str(getattr(settings, "PORTAL_NAME", "")),
             "key_service": "API keys are issued by the service center's administrators "
                            "(admin: API clients).",
             "endpoints": [endpoint]}
