@@ -61,6 +61,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", ThrottledObtainAuthToken.as_view(), name="api-token"),
     path("api/v1/", include(tickets_public_api.urlpatterns)),
+    path("open311/v2/", include("interop.open311.urls", namespace="open311")),
     path("api/v1/stats/tickets/", TicketStatsView.as_view(), name="api-ticket-stats"),
     path("api/v1/locate/", grids_api.LocateView.as_view(), name="api-locate"),
     path("api/v1/", include(router.urls)),

@@ -104,6 +104,10 @@ class Open311Submission(models.Model):
     status_code = models.PositiveSmallIntegerField(_("answer"))
     error = models.CharField(_("error"), max_length=300, blank=True)
     remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # The Open311 `token` answered with the request that made the ticket (not the ticket's
+    # tracking token, which grants the resident's rating): `GET tokens/{token}` finds the id.
+    token = models.CharField(_("token"), max_length=64, unique=True, null=True, blank=True,
+                             editable=False)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -13,8 +13,9 @@ from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-# The admin and the API have tests of their own (tests/grids/test_admin.py, tests/api/).
-SKIPPED_PREFIXES = ("admin/", "api/")
+# The admin and the APIs have tests of their own (tests/grids/test_admin.py, tests/api/, and
+# tests/interop/ for Open311).
+SKIPPED_PREFIXES = ("admin/", "api/", "open311/")
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,7 @@ def ticket_create(
     latitude: float | Decimal | None = None,
     longitude: float | Decimal | None = None,
     crs: str = geometry.WGS84,
+    intake: dict[str, Any] | None = None,
 ) -> Ticket:
     """Create a ticket owned by the node `route` picks (or `owner`, when someone with the right
     decided it, such as a committee meeting), with its deadlines and a first event. `resolve_by`
@@ -225,6 +226,9 @@ def ticket_create(
 
     With an idempotency key, a retry of the same request returns the first ticket; the same key
     with a different request raises IdempotencyMismatch.
+
+    `intake` is kept in the first event's data (what an outside system sent with the request,
+    for staff: its attributes, a photo's address).
     """
     digest = request_digest(payload_for_digest or {}) if idempotency_key else ""
     if idempotency_key:
@@ -271,9 +275,11 @@ def ticket_create(
             raise IdempotencyMismatch(_("This request key was already used for a "
                                         "different report.")) from None
         return earlier
+    details = _created_details(ticket, channel, located)
+    if intake:
+        details["data"] = {**intake, **details["data"]}
     event = TicketEvent.objects.create(ticket=ticket, kind=EventKind.CREATED, actor=actor,
-                                       to_status=Status.NEW, public=True,
-                                       **_created_details(ticket, channel, located))
+                                       to_status=Status.NEW, public=True, **details)
     _event_recorded(event)
     return ticket
 
