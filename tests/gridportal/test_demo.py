@@ -77,6 +77,9 @@ def test_demo_community_is_complete_idempotent_and_its_logins_work(client, capsy
 
     # The printed logins work, and each sees its own part of the tree.
     assert "demo-pass-42" in out and "sjc_g5_01_worker" in out
+    from interop.demo import demo_key
+
+    assert demo_key("demo311a", "demo-pass-42") in out  # the demo city app's Open311 key
     response = client.post(reverse("login"), {"username": "sjc_g5_01_worker",
                                               "password": "demo-pass-42"})
     assert response.status_code == 302 and response["Location"] == reverse("home")
@@ -97,3 +100,6 @@ def test_outside_demo_mode_no_password_is_printed_or_usable(client, capsys):
                                               "password": "demo-pass-42"})
     assert response.status_code == 200  # the form again, with an error
     assert not User.objects.get(username="admin").has_usable_password()
+    from interop.models import ApiClient
+
+    assert not ApiClient.objects.exists()  # keys are issued in the admin, never seeded

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from committees.demo import seed_committees
 from gridportal.db import analyze
 from grids.demo import seed_grids
+from interop.demo import seed_clients
 from residents.demo import seed_registry
 from tickets.demo import seed_tickets
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             f"added; {committees.board_published} need(s) approved for the public board, "
             f"{committees.board_pending} awaiting approval."
         )
+        clients = seed_clients()
         analyzed = analyze()
         if analyzed:
             self.stdout.write(f"Planner statistics refreshed for {len(analyzed)} table(s).")
@@ -48,6 +50,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo logins (password for all: {settings.DEMO_PASSWORD}):")
             for username, description in grids.logins:
                 self.stdout.write(f"  {username:<20} {description}")
+            self.stdout.write("Demo API keys (Open311 api_key; work orders: "
+                              "Authorization: Api-Key <key>):")
+            for client in clients:
+                self.stdout.write(f"  {client.key}  {client.name}")
         else:
             self.stdout.write("Not in demo mode: demo users have no usable password; "
                               "set one with `manage.py changepassword`.")
