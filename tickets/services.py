@@ -24,7 +24,6 @@ from grids.selectors import routing_roles, sees_everything
 from residents.models import Building, Dwelling, Resident
 
 from . import calendar, whistles
-from .signals import ticket_event_recorded
 from .models import (
     Category,
     Channel,
@@ -42,6 +41,7 @@ from .models import (
     UnsatisfiedTo,
     Whistle,
 )
+from .signals import ticket_event_recorded
 from .workflow import (
     ANYONE,
     OWNER,
