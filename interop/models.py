@@ -60,8 +60,8 @@ class ApiClient(AbstractAPIKey):
                                help_text=_("Who runs the outside system, and how to reach them."))
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = _("API client")
-        verbose_name_plural = _("API clients")
+        verbose_name = _("API client")  # type: ignore[assignment]
+        verbose_name_plural = _("API clients")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
