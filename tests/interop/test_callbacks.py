@@ -247,3 +247,20 @@ def test_the_sweep_queues_only_work_orders_with_due_call_backs(hotline, communit
     assert callbacks.due_work_orders(START - dt.timedelta(seconds=1)) == []
     assert callbacks.due_work_orders(START) == [link.pk]
     assert deliver_callbacks_task.name == "interop.tasks.deliver_callbacks_task"
+
+
+def test_the_ticket_page_of_a_work_order_costs_the_same_however_many_call_backs(
+        hotline, receiver, community, act, login, django_assert_max_num_queries):
+    receiver.start()
+    ticket = pushed_ticket(hotline)
+    act(ticket, community.admin, "accept")
+    client = login(community.center_staff)
+    url = reverse("tickets:detail", args=[ticket.pk])
+    with django_assert_max_num_queries(20) as one:
+        client.get(url)
+    for action, params in (("start", {}), ("resolve", {"note": "好了"}),
+                           ("reply", {"note": "已回复"})):
+        act(ticket, community.admin, action, **params)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count("callback-delivered") == 3

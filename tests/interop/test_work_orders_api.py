@@ -170,3 +170,22 @@ def test_two_posts_of_one_number_at_once_make_one_ticket(hotline):
         thread.join()
     assert sorted(answers) == [200, 201]
     assert Ticket.objects.count() == 1 and WorkOrderLink.objects.count() == 1
+
+
+def test_the_status_costs_the_same_queries_however_many_steps(hotline, community,
+                                                              django_assert_max_num_queries):
+    api = as_client(hotline)
+    api.post(URL, ORDER, format="json")
+    ticket = Ticket.objects.get()
+    with django_assert_max_num_queries(8) as few_steps:
+        assert api.get(f"{URL}GD2026120701/").status_code == 200
+    for action, params in (("accept", {}), ("start", {}), ("resolve", {"note": "已修好"}),
+                           ("reply", {"note": "已回复"})):
+        services.ticket_transition(ticket=ticket, actor=community.admin, action=action,
+                                   **params)
+    for note in ("一", "二", "三"):
+        services.ticket_transition(ticket=ticket, actor=community.admin, action="public_reply",
+                                   note=note)
+    with django_assert_max_num_queries(len(few_steps.captured_queries)):
+        body = api.get(f"{URL}GD2026120701/").json()
+    assert len(body["steps"]) == 7  # created, accepted, resolved, replied, three messages
