@@ -46,8 +46,12 @@ def _receive_once(client: ApiClient, order: dict[str, Any]) -> tuple[WorkOrderLi
                .filter(channel=order["channel"], external_number=number)
                .select_related("work_order").first())
     if earlier is not None and hasattr(earlier, "work_order"):
-        raise ValidationError({"external_number": _(
-            "This work-order number is already used by another system in this channel.")})
+        if earlier.work_order.client_id != client.pk:
+            raise ValidationError({"external_number": _(
+                "This work-order number is already used by another system in this channel.")})
+        # This client's own, committed by a concurrent POST since the look above.
+        apply_work_order(actor=None, order=order, ticket=earlier)
+        return earlier.work_order, False
     ticket, outcome = apply_work_order(actor=None, order=order, ticket=earlier)
     with transaction.atomic():
         link = WorkOrderLink.objects.create(ticket=ticket, client=client, number=number)

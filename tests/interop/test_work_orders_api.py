@@ -189,3 +189,14 @@ def test_the_status_costs_the_same_queries_however_many_steps(hotline, community
     with django_assert_max_num_queries(len(few_steps.captured_queries)):
         body = api.get(f"{URL}GD2026120701/").json()
     assert len(body["steps"]) == 7  # created, accepted, resolved, replied, three messages
+
+
+def test_a_number_another_client_holds_in_the_same_channel_is_a_400(hotline, community):
+    other = ApiClient(name="另一热线", work_orders=True, channel="hotline", rate="1000/minute")
+    other.key = ApiClient.objects.assign_key(other)
+    other.save()
+    other.jurisdictions.add(community.community)
+    assert as_client(hotline).post(URL, ORDER, format="json").status_code == 201
+    response = as_client(other).post(URL, {**ORDER, "description": "别的"}, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["external_number"]
+    assert Ticket.objects.get().description == "3栋前路灯不亮"
