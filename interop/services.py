@@ -19,14 +19,21 @@ def work_order_receive(*, client: ApiClient, order: dict[str, Any]) -> tuple[Wor
     made on the first POST of its number and updated like a re-import on the next ones, never
     a second one. Returns the link and whether the ticket was created now.
 
-    Two POSTs of one number at once both try to create; the database's unique constraints
-    (work order per client, external number per channel) let one win, and the other, rolled
-    back, finds the winner's ticket on its next try."""
+    Two POSTs of one number at once both try to create; the unique constraints (work order
+    per client, external number per channel, checked by the ticket's validation or by the
+    database) let one win, and the other, rolled back, finds the winner's ticket on its next
+    try."""
     for attempt in range(ATTEMPTS):
         try:
             return _receive_once(client, order)
         except IntegrityError:
             if attempt == ATTEMPTS - 1:
+                raise
+        except ValidationError:
+            # The ticket's own check of its unique number met the winner's ticket, committed
+            # since the look for a link: answer as for a retry; any other error is the order's.
+            if not WorkOrderLink.objects.filter(client=client,
+                                                number=order["external_number"]).exists():
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 

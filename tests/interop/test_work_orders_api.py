@@ -154,12 +154,13 @@ def test_the_client_reads_the_public_steps_and_call_back_log_of_its_work_order(
 @pytest.mark.django_db(transaction=True)
 def test_two_posts_of_one_number_at_once_make_one_ticket(hotline):
     barrier = threading.Barrier(2)
-    answers: list[int] = []
+    answers: list[tuple[int, dict]] = []
 
     def post() -> None:
         try:
             barrier.wait()
-            answers.append(as_client(hotline).post(URL, ORDER, format="json").status_code)
+            response = as_client(hotline).post(URL, ORDER, format="json")
+            answers.append((response.status_code, response.json()))
         finally:
             connections.close_all()
 
@@ -168,7 +169,8 @@ def test_two_posts_of_one_number_at_once_make_one_ticket(hotline):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(answers) == [200, 201]
+    assert sorted(code for code, _body in answers) == [200, 201], answers
+    assert answers[0][1]["reference"] == answers[1][1]["reference"]
     assert Ticket.objects.count() == 1 and WorkOrderLink.objects.count() == 1
 
 
