@@ -183,8 +183,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "grids.tasks.check_tree_task",
         "schedule": timedelta(hours=24),
     },
+    # Status call-backs that are due (a lost enqueue, a worker that was down, a retry).
+    "interop-callbacks-every-minute": {
+        "task": "interop.tasks.callbacks_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Status call-backs to API clients (interop.callbacks) -------------------------------------
+# Seconds to wait for a client's answer; the first retry after CALLBACK_RETRY_FIRST seconds,
+# doubling up to CALLBACK_RETRY_MAX; a call-back still refused after CALLBACK_GIVE_UP_HOURS of
+# retries is given up (the next ones of its work order then go).
+CALLBACK_TIMEOUT = env.float("CALLBACK_TIMEOUT", default=10.0)
+CALLBACK_RETRY_FIRST = env.int("CALLBACK_RETRY_FIRST", default=30)
+CALLBACK_RETRY_MAX = env.int("CALLBACK_RETRY_MAX", default=30 * 60)
+CALLBACK_GIVE_UP_HOURS = env.float("CALLBACK_GIVE_UP_HOURS", default=24.0)
 
 # --- Authentication and sessions ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

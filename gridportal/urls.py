@@ -10,6 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from committees import api as committees_api
 from committees.urls import public_urlpatterns as committee_public_urlpatterns
 from grids import api as grids_api
+from interop import api as interop_api
 from residents import api as residents_api
 from tickets import api as tickets_api
 from tickets import public_api as tickets_public_api
@@ -64,6 +65,10 @@ urlpatterns = [
     path("open311/v2/", include("interop.open311.urls", namespace="open311")),
     path("api/v1/stats/tickets/", TicketStatsView.as_view(), name="api-ticket-stats"),
     path("api/v1/locate/", grids_api.LocateView.as_view(), name="api-locate"),
+    path("api/v1/work-orders/", interop_api.WorkOrderCreateView.as_view(),
+         name="api-work-orders"),
+    path("api/v1/work-orders/<str:number>/", interop_api.WorkOrderDetailView.as_view(),
+         name="api-work-order"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SwaggerView.as_view(url_name="api-schema"),

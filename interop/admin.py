@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from . import callbacks
 from .models import ApiClient, CallbackDelivery, Jurisdiction, Open311Submission
 
 # The library's own key model is not used: every key belongs to an ApiClient.
@@ -69,3 +70,10 @@ class CallbackDeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["state", "step"]
     list_select_related = ["link"]
     search_fields = ["link__number", "link__ticket__reference"]
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry the given-up call-backs now"))
+    def retry_now(self, request, queryset) -> None:
+        count = callbacks.retry_failed(queryset)
+        messages.success(request, _("%(count)d call-back(s) will be sent again now.")
+                         % {"count": count})

@@ -12,4 +12,9 @@ class InteropConfig(AppConfig):
     verbose_name = _("Outside systems (Open311, 12345)")
 
     def ready(self) -> None:
+        from tickets import panels
+
         from . import receivers  # noqa: F401 - connects to tickets' signals
+        from .views import callbacks_panel
+
+        panels.register(callbacks_panel)

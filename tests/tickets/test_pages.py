@@ -52,7 +52,7 @@ def test_the_queue_pages_by_keyset(community, login):
     assert "工单04" in second and "工单54" not in second
 
 
-def test_the_ticket_page_costs_at_most_twelve_queries(community, login):
+def test_the_ticket_page_costs_at_most_thirteen_queries(community, login):
     ticket = make_ticket(node=community.g5a)
     for note in ("一", "二", "三"):
         services.ticket_transition(ticket=ticket, actor=community.admin, action="comment",
@@ -61,7 +61,8 @@ def test_the_ticket_page_costs_at_most_twelve_queries(community, login):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("tickets:detail", args=[ticket.pk]))
     assert response.status_code == 200
-    assert len(queries) <= 12
+    # Twelve for the page, one for the panels other apps add (is it a client's work order?).
+    assert len(queries) <= 13
 
 
 def test_staff_enter_a_ticket_with_a_photo(community, registry, login):

@@ -25,7 +25,7 @@ from gridportal.uploads import file_response
 from grids.selectors import visible_nodes
 from residents import selectors as registry
 
-from .. import selectors, services, whistles, work_orders
+from .. import panels, selectors, services, whistles, work_orders
 from ..forms import (
     ActionForm,
     CallerSearchForm,
@@ -115,6 +115,8 @@ def ticket_context(request: HttpRequest, ticket: Ticket) -> dict:
     events, intake_photos = selectors.timeline_for(ticket=ticket)
     return {
         "ticket": ticket,
+        # What other apps show about the ticket (tickets.panels), each in a card of its own.
+        "panels": panels.panels_for(ticket=ticket, user=request.user),
         # Photos taken when the ticket was entered belong to no step: the timeline shows them
         # with its first entry.
         "events": events, "intake_photos": intake_photos,
@@ -241,6 +243,23 @@ def work_order_import(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/work_order_import.html", {
         "form": form, "report": report, "headers": work_orders.HEADERS,
         "channels": [label for label in work_orders.CHANNELS if label]})
+
+
+TEMPLATE_TYPES = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             work_orders.template_xlsx),
+    "csv": ("text/csv; charset=utf-8", work_orders.template_csv),
+}
+
+
+@requires(selectors.IMPORT_WORK_ORDERS)
+def work_order_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The file to fill in for the import: the header row, an example row (and, in the
+    workbook, a sheet explaining each column)."""
+    content_type, build = TEMPLATE_TYPES[kind]
+    response = HttpResponse(build(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="work-orders-template.{kind}"'
+    return response
 
 
 @login_required
