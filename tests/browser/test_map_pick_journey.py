@@ -46,6 +46,9 @@ def test_a_resident_taps_the_map_and_the_report_lands_in_that_grid(phone, live_c
     phone.select_option("#id_category", str(lights.pk))
     phone.fill("#id_title", "井盖松动")
     phone.fill("#id_description", "2栋门口井盖踩上去会晃。")
+    # Tap where the grid is once the map has come to rest (a late fit or resize would move it).
+    phone.wait_for_function("""() => { const map = window.gridportalPickMap;
+        return map.loaded() && !map.isMoving() && map.areTilesLoaded(); }""")
     where = phone.evaluate("""([lon, lat]) => {
         const pixel = window.gridportalPickMap.project([lon, lat]);
         return [pixel.x, pixel.y];

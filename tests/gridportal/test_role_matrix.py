@@ -334,6 +334,9 @@ API_OBJECTS = {
     "services": "service_item", "tickets": "ticket", "visits": "visit",
 }
 PUBLIC_OPERATIONS = ("/api/v1/public/", "/api/v1/auth/token/")
+# Operations of outside systems (an API client's key, interop.clients): no person may use them,
+# whatever their role, with a session or a token.
+CLIENT_OPERATIONS = ("/api/v1/work-orders/",)
 # What the {id} of an operation is, where it matters to whom it is visible (see `reaches`), and
 # what it is read as: a board entry is a need, a ticket.
 API_KINDS = {"tickets": "ticket", "board-entries": "need", "service-points": "service_point"}
@@ -389,7 +392,7 @@ def expected_api(role: str, path: str, method: str, where: str, url: str) -> set
     but a refusal (its validation is the operation's own tests' business)."""
     if path.startswith(PUBLIC_OPERATIONS):
         return {200, 400, 404} if method in WRITES else {200}
-    if role == ANONYMOUS:
+    if role == ANONYMOUS or path.startswith(CLIENT_OPERATIONS):
         return {401, 403}
     code, reading = _api_capabilities(url, method)
     assert code is not None, f"{method.upper()} {path} names no capability"
