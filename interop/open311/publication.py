@@ -174,6 +174,13 @@ class Places:
                 "point": self.grid_point(ticket.owner)}
 
 
+def last_public_change(ticket: Ticket) -> dt.datetime:
+    """When the request last changed as the public sees it: its latest public step (an internal
+    comment or reassignment moves `updated_at`, and must not show through)."""
+    events = ticket.public_events  # type: ignore[attr-defined]
+    return events[-1].created_at if events else ticket.created_at
+
+
 def status_notes(ticket: Ticket) -> str:
     notes = [event.note for event in ticket.public_events  # type: ignore[attr-defined]
              if event.note.strip()]
@@ -218,7 +225,7 @@ def request_view(request: HttpRequest, ticket: Ticket, places: Places,
         "agency_responsible": ticket.owner.name,
         "service_notice": service_notice(ticket),
         "requested_datetime": w3c(ticket.created_at),
-        "updated_datetime": w3c(ticket.updated_at),
+        "updated_datetime": w3c(last_public_change(ticket)),
         "expected_datetime": w3c(ticket.resolve_due_at),
         "address": place["address"],
         "address_id": place["address_id"],

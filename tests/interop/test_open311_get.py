@@ -221,3 +221,20 @@ def test_a_request_from_another_channel_is_published_too(client, city):
     ticket = make_ticket(channel=Channel.HOTLINE, category=city.lights, node=city.community.g5c)
     listed = get(client, "requests.json", jurisdiction_id="SJC").json()
     assert [r["service_request_id"] for r in listed] == [ticket.reference]
+
+
+def test_updated_datetime_follows_public_steps_only(client, city):
+    """An internal comment changes nothing the public sees, not even the update time."""
+    ticket = seed_published(city)
+    url = f"/open311/v2/requests/{ticket.reference}.json"
+    before = client.get(url, {"jurisdiction_id": city.code}).json()[0]["updated_datetime"]
+    with time_machine.travel(dt.timedelta(hours=3)):
+        services.ticket_transition(ticket=ticket, actor=city.community.worker_a,
+                                   action="comment", note="内部：再去看看")
+        after = client.get(url, {"jurisdiction_id": city.code}).json()[0]["updated_datetime"]
+        assert after == before
+        services.ticket_transition(ticket=ticket, actor=city.community.worker_a,
+                                   action="public_reply", note="明天再来检查一次")
+        replied = client.get(url, {"jurisdiction_id": city.code}).json()[0]
+    assert replied["updated_datetime"] > before
+    assert replied["status_notes"] == "明天再来检查一次"
