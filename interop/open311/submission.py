@@ -91,6 +91,17 @@ class Posted:
     intake: dict[str, Any] = field(default_factory=dict)
 
 
+NUL = "\x00"
+
+
+def check_no_nul(data) -> None:
+    """PostgreSQL refuses NUL in text: a field holding one is a 400 naming it (forms and
+    serializers refuse it elsewhere; this view reads its fields by hand)."""
+    for name, values in data.lists():
+        if NUL in name or any(NUL in value for value in values):
+            raise bad_request(f"{name.replace(NUL, '')[:50]}: NUL characters are not allowed.")
+
+
 def _text(data, name: str, limit: int) -> str:
     value = (data.get(name) or "").strip()
     if len(value) > limit:
@@ -338,10 +349,13 @@ def first_token(ticket: Ticket) -> str:
 def log(*, client: ApiClient | None, key_prefix: str, status_code: int, error: str = "",
         ticket: Ticket | None = None, token: str | None = None, remote_addr: str | None = None,
         device_id: str = "", account_id: str = "") -> Open311Submission:
+    def clean(value: str, limit: int) -> str:  # the refused request may carry NUL
+        return value.replace(NUL, "")[:limit]
+
     return Open311Submission.objects.create(
-        client=client, key_prefix=key_prefix[:8], status_code=status_code, error=error[:300],
-        ticket=ticket, token=token, remote_addr=remote_addr, device_id=device_id[:100],
-        account_id=account_id[:100])
+        client=client, key_prefix=clean(key_prefix, 8), status_code=status_code,
+        error=clean(error, 300), ticket=ticket, token=token, remote_addr=remote_addr,
+        device_id=clean(device_id, 100), account_id=clean(account_id, 100))
 
 
 def check_client(who: Caller, client: ApiClient) -> None:

@@ -243,6 +243,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     account_id = (data.get("account_id") or "").strip()[:100]
     client = None
     try:
+        submission.check_no_nul(data)
         who = publication.caller(request, data, key_required=True)
         client = who.client
         assert client is not None  # noqa: S101 - key_required

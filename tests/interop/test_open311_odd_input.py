@@ -1,0 +1,24 @@
+"""Odd input a client may send, each answered with the specification's error list (never a
+server error), and every refused POST logged."""
+
+import pytest
+
+from interop.models import Open311Submission
+from tests.interop.conftest import post_data
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+URL = "/open311/v2/requests.json"
+
+
+@pytest.mark.parametrize("name", ["description", "device_id", "first_name", "service_code",
+                                  "jurisdiction_id", "api_key", "account_id"])
+def test_a_nul_character_in_a_posted_field_is_a_400_naming_it_and_logged(client, city, name):
+    value = post_data(city).get(name, "x")
+    response = client.post(URL, post_data(city, **{name: value[:3] + "\x00" + value[3:]}))
+    assert response.status_code == 400
+    assert response.json()[0]["description"].startswith(f"{name}:")
+    assert not Ticket.objects.exists()
+    logged = Open311Submission.objects.get()
+    assert logged.status_code == 400 and "\x00" not in logged.device_id + logged.key_prefix
