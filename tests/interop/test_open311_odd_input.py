@@ -1,6 +1,8 @@
 """Odd input a client may send, each answered with the specification's error list (never a
 server error), and every refused POST logged."""
 
+import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own answers in a test
+
 import pytest
 
 from interop.models import Open311Submission
@@ -22,3 +24,15 @@ def test_a_nul_character_in_a_posted_field_is_a_400_naming_it_and_logged(client,
     assert not Ticket.objects.exists()
     logged = Open311Submission.objects.get()
     assert logged.status_code == 400 and "\x00" not in logged.device_id + logged.key_prefix
+
+
+def test_control_characters_in_a_title_still_make_well_formed_xml(client, city):
+    """XML 1.0 cannot carry most C0 control characters even escaped; a title from any
+    channel may hold one (a pasted text), and the XML answer must still parse."""
+    response = client.post(URL, post_data(city, description="路灯\x01不亮\x1f了"))
+    assert response.status_code == 201
+    listing = client.get(f"/open311/v2/requests.xml?jurisdiction_id={city.code}")
+    request = ET.fromstring(listing.content).find("request")  # noqa: S314 - our own answer
+    assert request is not None and request.findtext("description") == "路灯不亮了"
+    assert client.get(f"/open311/v2/requests.json?jurisdiction_id={city.code}"
+                      ).json()[0]["description"] == "路灯\x01不亮\x1f了"
