@@ -36,3 +36,13 @@ def test_control_characters_in_a_title_still_make_well_formed_xml(client, city):
     assert request is not None and request.findtext("description") == "路灯不亮了"
     assert client.get(f"/open311/v2/requests.json?jurisdiction_id={city.code}"
                       ).json()[0]["description"] == "路灯\x01不亮\x1f了"
+
+
+@pytest.mark.parametrize("query", ["start_date=0001-01-01", "end_date=0001-01-01T00:00:00",
+                                   "start_date=9999-12-31T23:59:59Z",
+                                   "end_date=9999-12-31"])
+@pytest.mark.parametrize("call", ["requests", "servicerequestupdates"])
+def test_a_date_at_the_ends_of_the_calendar_is_a_400_naming_it(client, city, query, call):
+    response = client.get(f"/open311/v2/{call}.json?jurisdiction_id={city.code}&{query}")
+    assert response.status_code == 400
+    assert response.json()[0]["description"].startswith(query.split("=")[0] + ":")
