@@ -6,8 +6,10 @@ import math
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -20,7 +22,7 @@ from tickets.selectors import public_categories
 from ..clients import ClientRateThrottle
 from ..models import Open311Submission
 from . import params, publication, submission
-from .errors import Open311Error, not_found
+from .errors import Open311Error, bad_request, not_found
 from .formats import FORMATS, render
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -237,7 +239,14 @@ def _answer(fmt: str, outcome: submission.Outcome, account_id: str) -> HttpRespo
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     """Every POST, accepted or refused, leaves a row in the log with its key."""
-    data, files = request.POST, request.FILES
+    try:
+        data, files = request.POST, request.FILES
+    except (MultiPartParserError, SuspiciousOperation):
+        error = bad_request("The body could not be read: send the fields form-encoded, or "
+                            "as multipart/form-data with a media file.")
+        submission.log(client=None, key_prefix="", status_code=error.status,
+                       error=error.description, remote_addr=_remote_addr(request))
+        raise error from None
     key = (data.get("api_key") or "").strip()
     device_id = (data.get("device_id") or "").strip()[:100]
     account_id = (data.get("account_id") or "").strip()[:100]

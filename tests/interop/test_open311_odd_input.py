@@ -46,3 +46,22 @@ def test_a_date_at_the_ends_of_the_calendar_is_a_400_naming_it(client, city, que
     response = client.get(f"/open311/v2/{call}.json?jurisdiction_id={city.code}&{query}")
     assert response.status_code == 400
     assert response.json()[0]["description"].startswith(query.split("=")[0] + ":")
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data",
+                                          "multipart/form-data; boundary=\x7f"])
+def test_a_multipart_body_that_cannot_be_read_is_the_error_list_and_logged(client, city,
+                                                                           content_type):
+    response = client.generic("POST", URL, b"garbage", content_type=content_type)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()[0]["code"] == 400
+    assert Open311Submission.objects.get().status_code == 400
+
+
+def test_a_multipart_body_without_fields_asks_for_the_key(client, city):
+    response = client.generic("POST", URL, b"--B--\r\n",
+                              content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 403
+    assert response.json()[0]["description"] == "api_key required."
+    assert Open311Submission.objects.get().status_code == 403
