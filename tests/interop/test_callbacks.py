@@ -61,6 +61,13 @@ def test_a_signature_holds_only_for_its_body_and_inside_its_window():
     assert not verify_signature(SECRET, body, "1800000000", None, now=1_800_000_100)
 
 
+def test_a_forged_header_with_any_characters_fails_verification_without_an_error():
+    """A receiver passes whatever arrived; a header decoded as Latin-1 may hold any letter."""
+    body = b'{"step":"accepted"}'
+    forged = "sha256=" + "é" * 64
+    assert not verify_signature(SECRET, body, "1800000000", forged, now=1_800_000_100)
+
+
 def test_each_public_step_is_called_back_signed_and_in_order(hotline, receiver, community,
                                                              act):
     receiver.start()
