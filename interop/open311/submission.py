@@ -284,21 +284,11 @@ def idempotency_key(client: ApiClient, device_id: str, digest: str) -> str:
     return (KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest())[:64]
 
 
-class PostRateThrottle(ClientRateThrottle):
-    """The client's rate, asked before a new request and charged once it made a ticket: a
-    retry, or a refused request, costs nothing."""
-
-    def throttle_success(self) -> bool:
-        return True
-
-    def charge(self, request) -> None:
-        self.key = self.get_cache_key(request, None)
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        super().throttle_success()
-
-
-def check_rate(request: HttpRequest, throttle: PostRateThrottle) -> None:
+def check_rate(request: HttpRequest) -> None:
+    """Count a new request against the client's rate as it is let through (a retry, or a
+    request refused before, costs nothing): counted only once its ticket was made, many sent
+    at once all passed while none was counted yet."""
+    throttle = ClientRateThrottle()
     if not throttle.allow_request(request, None):
         wait = max(1, int(throttle.wait() or 1))
         raise Open311Error(429, f"Too many requests with this api_key; wait {wait} s.",

@@ -263,16 +263,13 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         digest = submission.body_digest(data, files)
         idempotency_key = submission.idempotency_key(client, device_id, digest)
         request.auth = client  # type: ignore[attr-defined]  # read by the throttle
-        throttle = submission.PostRateThrottle()
         retry = bool(idempotency_key) and Ticket.objects.filter(
             idempotency_key=idempotency_key).exists()
         if not retry:
-            submission.check_rate(request, throttle)
+            submission.check_rate(request)
         outcome = submission.request_submit(client=client, posted=posted,
                                             key=idempotency_key, digest=digest, photo=photo,
                                             remote_addr=_remote_addr(request))
-        if outcome.new:
-            throttle.charge(request)
         return _answer(fmt, outcome, account_id)
     except Open311Error as error:
         submission.log(client=client, key_prefix=key.split(".", 1)[0] if key else "",
