@@ -271,3 +271,22 @@ def test_the_ticket_page_of_a_work_order_costs_the_same_however_many_call_backs(
     with django_assert_max_num_queries(len(one.captured_queries)):
         html = client.get(url).content.decode()
     assert html.count("callback-delivered") == 3
+
+
+def test_a_step_that_rolls_back_is_never_called_back(hotline, receiver, community, act,
+                                                     django_capture_on_commit_callbacks):
+    """The call-back is written with the step: a step undone with its transaction (a later
+    write of the same request failed) leaves no call-back and sends nothing; the step taken
+    again is called back once."""
+    from django.db import transaction
+
+    receiver.start()
+    ticket = pushed_ticket(hotline)
+    with django_capture_on_commit_callbacks(execute=True), \
+            pytest.raises(RuntimeError), transaction.atomic():
+        step(ticket, community.admin, "accept")
+        raise RuntimeError("a later write of the same request failed")
+    assert not CallbackDelivery.objects.exists() and receiver.received == []
+    act(Ticket.objects.get(pk=ticket.pk), community.admin, "accept")
+    assert receiver.steps() == ["accepted"]
+    assert CallbackDelivery.objects.get().payload["sequence"] == 1
