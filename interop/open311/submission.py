@@ -9,6 +9,7 @@ two requests in flight), and costs no rate. Without a `device_id` every POST is 
 
 import hashlib
 import json
+import math
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -285,12 +286,13 @@ def idempotency_key(client: ApiClient, device_id: str, digest: str) -> str:
 
 
 def check_rate(request: HttpRequest) -> None:
-    """Count a new request against the client's rate as it is let through (a retry, or a
-    request refused before, costs nothing): counted only once its ticket was made, many sent
-    at once all passed while none was counted yet."""
+    """Count a call against its client's rate (`request.auth`) as it is let through, or 429.
+    A POST asks only for a new request (a retry, or a request refused before, costs nothing),
+    and before making it: counted only once its ticket was made, many sent at once all
+    passed while none was counted yet."""
     throttle = ClientRateThrottle()
     if not throttle.allow_request(request, None):
-        wait = max(1, int(throttle.wait() or 1))
+        wait = max(1, math.ceil(throttle.wait() or 1))
         raise Open311Error(429, f"Too many requests with this api_key; wait {wait} s.",
                            retry_after=wait)
 

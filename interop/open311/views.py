@@ -2,7 +2,6 @@
 every refusal is the specification's error list with its HTTP status."""
 
 import functools
-import math
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,7 +18,6 @@ from residents.models import Building
 from tickets.models import FINAL_STATUSES, Ticket, TicketEvent, TicketPhoto
 from tickets.selectors import public_categories
 
-from ..clients import ClientRateThrottle
 from ..models import Open311Submission
 from . import params, publication, submission
 from .errors import Open311Error, bad_request, not_found
@@ -66,11 +64,7 @@ def _reader(request: HttpRequest) -> publication.Caller:
     who = publication.caller(request, request.GET)
     if who.client is not None:
         request.auth = who.client  # type: ignore[attr-defined]  # read by the throttle
-        throttle = ClientRateThrottle()
-        if not throttle.allow_request(request, None):
-            wait = max(1, math.ceil(throttle.wait() or 1))
-            raise Open311Error(429, f"Too many requests with this api_key; wait {wait} s.",
-                               retry_after=wait)
+        submission.check_rate(request)
     return who
 
 
