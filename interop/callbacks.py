@@ -76,7 +76,8 @@ def verify_signature(secret: str, body: bytes | str, timestamp: str | int | None
     seconds = now.timestamp() if isinstance(now, dt.datetime) else float(now)
     if abs(seconds - stamp) > window or not signature:
         return False
-    return hmac.compare_digest(sign(secret, stamp, body), str(signature))
+    # As bytes: compare_digest refuses a str with non-ASCII letters (a forged header may hold any).
+    return hmac.compare_digest(sign(secret, stamp, body).encode(), str(signature).encode())
 
 
 # --- Recording (inside the step's transaction) ------------------------------------------------

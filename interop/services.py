@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from tickets.models import Ticket
 from tickets.work_orders import CREATED, apply_work_order
 
+from .clients import client_nodes
 from .models import ApiClient, WorkOrderLink
 
 ATTEMPTS = 3  # a concurrent POST of the same number loses a race at most once or twice
@@ -59,6 +60,10 @@ def _receive_once(client: ApiClient, order: dict[str, Any]) -> tuple[WorkOrderLi
         # This client's own, committed by a concurrent POST since the look above.
         apply_work_order(actor=None, order=order, ticket=earlier)
         return earlier.work_order, False
+    if earlier is not None and not client_nodes(client).filter(pk=earlier.node_id).exists():
+        # Entered from the spreadsheet outside this client's jurisdictions: not its to link.
+        raise ValidationError({"external_number": _(
+            "This work-order number is already used outside this system's jurisdictions.")})
     ticket, outcome = apply_work_order(actor=None, order=order, ticket=earlier)
     with transaction.atomic():
         link = WorkOrderLink.objects.create(ticket=ticket, client=client, number=number)

@@ -6,6 +6,7 @@ xml.etree.ElementTree, so every text is escaped."""
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - writing XML only, never parsing it
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,11 @@ LIST_ITEMS = {
 }
 
 
+# Characters XML 1.0 cannot carry, escaped or not (C0 controls but tab and newlines, lone
+# surrogates, U+FFFE/U+FFFF): ElementTree would write them and the answer would not parse.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def w3c(moment: dt.datetime | None) -> str | None:
     """A W3C datetime with the local offset, to the second (2026-12-07T19:30:00+08:00)."""
     if moment is None:
@@ -43,7 +49,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, name: str, value: Any) -> None:

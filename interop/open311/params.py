@@ -14,6 +14,7 @@ WINDOW = dt.timedelta(days=90)  # the specification's default and largest date r
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_IDS = 200
+YEARS = (1900, 2999)
 STATUSES = ("open", "closed")
 CODE = re.compile(r"^[-a-zA-Z0-9_]{1,30}$")
 REFERENCE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
@@ -67,6 +68,8 @@ def moment(query: QueryDict, name: str) -> dt.datetime | None:
         value = None
     if value is None:
         raise bad_request(f"{name}: write a W3C datetime such as 2026-01-01T00:00:00Z.")
+    if not YEARS[0] <= value.year <= YEARS[1]:  # the window's 90 days and UTC stay in range
+        raise bad_request(f"{name}: a date from the years {YEARS[0]} to {YEARS[1]}.")
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value

@@ -181,9 +181,19 @@ def last_public_change(ticket: Ticket) -> dt.datetime:
     return events[-1].created_at if events else ticket.created_at
 
 
+# Public steps whose note is the resident's own words (the rating's comment): the tracking
+# page shows them to the resident who holds its link; Open311 publishes to anyone.
+RESIDENT_WORDS = ("rate",)
+
+
+def public_note(event: TicketEvent) -> str:
+    """The note of a public step as published: the staff's, never the resident's words."""
+    return "" if event.action in RESIDENT_WORDS else event.note
+
+
 def status_notes(ticket: Ticket) -> str:
-    notes = [event.note for event in ticket.public_events  # type: ignore[attr-defined]
-             if event.note.strip()]
+    notes = [public_note(event) for event in ticket.public_events  # type: ignore[attr-defined]
+             if public_note(event).strip()]
     return notes[-1] if notes else ""
 
 
@@ -253,7 +263,7 @@ def update_view(request: HttpRequest, event: TicketEvent) -> dict[str, Any]:
         "service_request_id": event.ticket.reference,
         "status": status_of(event.to_status or event.ticket.status),
         "updated_datetime": w3c(event.created_at),
-        "description": event.note,
+        "description": public_note(event),
         "media_url": media_url(request, photos[0]) if photos else "",
     }
 

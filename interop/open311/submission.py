@@ -9,6 +9,7 @@ two requests in flight), and costs no rate. Without a `device_id` every POST is 
 
 import hashlib
 import json
+import math
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -89,6 +90,17 @@ class Posted:
     reporter_name: str = ""
     reporter_phone: str = ""
     intake: dict[str, Any] = field(default_factory=dict)
+
+
+NUL = "\x00"
+
+
+def check_no_nul(data) -> None:
+    """PostgreSQL refuses NUL in text: a field holding one is a 400 naming it (forms and
+    serializers refuse it elsewhere; this view reads its fields by hand)."""
+    for name, values in data.lists():
+        if NUL in name or any(NUL in value for value in values):
+            raise bad_request(f"{name.replace(NUL, '')[:50]}: NUL characters are not allowed.")
 
 
 def _text(data, name: str, limit: int) -> str:
@@ -273,23 +285,14 @@ def idempotency_key(client: ApiClient, device_id: str, digest: str) -> str:
     return (KEY_PREFIX + hashlib.sha256(raw.encode()).hexdigest())[:64]
 
 
-class PostRateThrottle(ClientRateThrottle):
-    """The client's rate, asked before a new request and charged once it made a ticket: a
-    retry, or a refused request, costs nothing."""
-
-    def throttle_success(self) -> bool:
-        return True
-
-    def charge(self, request) -> None:
-        self.key = self.get_cache_key(request, None)
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        super().throttle_success()
-
-
-def check_rate(request: HttpRequest, throttle: PostRateThrottle) -> None:
+def check_rate(request: HttpRequest) -> None:
+    """Count a call against its client's rate (`request.auth`) as it is let through, or 429.
+    A POST asks only for a new request (a retry, or a request refused before, costs nothing),
+    and before making it: counted only once its ticket was made, many sent at once all
+    passed while none was counted yet."""
+    throttle = ClientRateThrottle()
     if not throttle.allow_request(request, None):
-        wait = max(1, int(throttle.wait() or 1))
+        wait = max(1, math.ceil(throttle.wait() or 1))
         raise Open311Error(429, f"Too many requests with this api_key; wait {wait} s.",
                            retry_after=wait)
 
@@ -338,10 +341,13 @@ def first_token(ticket: Ticket) -> str:
 def log(*, client: ApiClient | None, key_prefix: str, status_code: int, error: str = "",
         ticket: Ticket | None = None, token: str | None = None, remote_addr: str | None = None,
         device_id: str = "", account_id: str = "") -> Open311Submission:
+    def clean(value: str, limit: int) -> str:  # the refused request may carry NUL
+        return value.replace(NUL, "")[:limit]
+
     return Open311Submission.objects.create(
-        client=client, key_prefix=key_prefix[:8], status_code=status_code, error=error[:300],
-        ticket=ticket, token=token, remote_addr=remote_addr, device_id=device_id[:100],
-        account_id=account_id[:100])
+        client=client, key_prefix=clean(key_prefix, 8), status_code=status_code,
+        error=clean(error, 300), ticket=ticket, token=token, remote_addr=remote_addr,
+        device_id=clean(device_id, 100), account_id=clean(account_id, 100))
 
 
 def check_client(who: Caller, client: ApiClient) -> None:

@@ -2,12 +2,13 @@
 every refusal is the specification's error list with its HTTP status."""
 
 import functools
-import math
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,10 +18,9 @@ from residents.models import Building
 from tickets.models import FINAL_STATUSES, Ticket, TicketEvent, TicketPhoto
 from tickets.selectors import public_categories
 
-from ..clients import ClientRateThrottle
 from ..models import Open311Submission
 from . import params, publication, submission
-from .errors import Open311Error, not_found
+from .errors import Open311Error, bad_request, not_found
 from .formats import FORMATS, render
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -64,11 +64,7 @@ def _reader(request: HttpRequest) -> publication.Caller:
     who = publication.caller(request, request.GET)
     if who.client is not None:
         request.auth = who.client  # type: ignore[attr-defined]  # read by the throttle
-        throttle = ClientRateThrottle()
-        if not throttle.allow_request(request, None):
-            wait = max(1, math.ceil(throttle.wait() or 1))
-            raise Open311Error(429, f"Too many requests with this api_key; wait {wait} s.",
-                               retry_after=wait)
+        submission.check_rate(request)
     return who
 
 
@@ -237,12 +233,20 @@ def _answer(fmt: str, outcome: submission.Outcome, account_id: str) -> HttpRespo
 
 def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     """Every POST, accepted or refused, leaves a row in the log with its key."""
-    data, files = request.POST, request.FILES
+    try:
+        data, files = request.POST, request.FILES
+    except (MultiPartParserError, SuspiciousOperation):
+        error = bad_request("The body could not be read: send the fields form-encoded, or "
+                            "as multipart/form-data with a media file.")
+        submission.log(client=None, key_prefix="", status_code=error.status,
+                       error=error.description, remote_addr=_remote_addr(request))
+        raise error from None
     key = (data.get("api_key") or "").strip()
     device_id = (data.get("device_id") or "").strip()[:100]
     account_id = (data.get("account_id") or "").strip()[:100]
     client = None
     try:
+        submission.check_no_nul(data)
         who = publication.caller(request, data, key_required=True)
         client = who.client
         assert client is not None  # noqa: S101 - key_required
@@ -253,16 +257,13 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         digest = submission.body_digest(data, files)
         idempotency_key = submission.idempotency_key(client, device_id, digest)
         request.auth = client  # type: ignore[attr-defined]  # read by the throttle
-        throttle = submission.PostRateThrottle()
         retry = bool(idempotency_key) and Ticket.objects.filter(
             idempotency_key=idempotency_key).exists()
         if not retry:
-            submission.check_rate(request, throttle)
+            submission.check_rate(request)
         outcome = submission.request_submit(client=client, posted=posted,
                                             key=idempotency_key, digest=digest, photo=photo,
                                             remote_addr=_remote_addr(request))
-        if outcome.new:
-            throttle.charge(request)
         return _answer(fmt, outcome, account_id)
     except Open311Error as error:
         submission.log(client=client, key_prefix=key.split(".", 1)[0] if key else "",

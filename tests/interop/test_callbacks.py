@@ -61,6 +61,13 @@ def test_a_signature_holds_only_for_its_body_and_inside_its_window():
     assert not verify_signature(SECRET, body, "1800000000", None, now=1_800_000_100)
 
 
+def test_a_forged_header_with_any_characters_fails_verification_without_an_error():
+    """A receiver passes whatever arrived; a header decoded as Latin-1 may hold any letter."""
+    body = b'{"step":"accepted"}'
+    forged = "sha256=" + "é" * 64
+    assert not verify_signature(SECRET, body, "1800000000", forged, now=1_800_000_100)
+
+
 def test_each_public_step_is_called_back_signed_and_in_order(hotline, receiver, community,
                                                              act):
     receiver.start()
@@ -264,3 +271,22 @@ def test_the_ticket_page_of_a_work_order_costs_the_same_however_many_call_backs(
     with django_assert_max_num_queries(len(one.captured_queries)):
         html = client.get(url).content.decode()
     assert html.count("callback-delivered") == 3
+
+
+def test_a_step_that_rolls_back_is_never_called_back(hotline, receiver, community, act,
+                                                     django_capture_on_commit_callbacks):
+    """The call-back is written with the step: a step undone with its transaction (a later
+    write of the same request failed) leaves no call-back and sends nothing; the step taken
+    again is called back once."""
+    from django.db import transaction
+
+    receiver.start()
+    ticket = pushed_ticket(hotline)
+    with django_capture_on_commit_callbacks(execute=True), \
+            pytest.raises(RuntimeError), transaction.atomic():
+        step(ticket, community.admin, "accept")
+        raise RuntimeError("a later write of the same request failed")
+    assert not CallbackDelivery.objects.exists() and receiver.received == []
+    act(Ticket.objects.get(pk=ticket.pk), community.admin, "accept")
+    assert receiver.steps() == ["accepted"]
+    assert CallbackDelivery.objects.get().payload["sequence"] == 1

@@ -238,3 +238,21 @@ def test_updated_datetime_follows_public_steps_only(client, city):
         replied = client.get(url, {"jurisdiction_id": city.code}).json()[0]
     assert replied["updated_datetime"] > before
     assert replied["status_notes"] == "明天再来检查一次"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_residents_rating_comment_is_never_published(client, city, fmt):
+    """The comment a resident leaves with a rating is their own words (they may name people
+    or give a phone, like the full description): the tracking page shows it to its holder,
+    Open311 publishes to anyone, so status_notes and the updates keep to the staff's notes."""
+    ticket = seed_published(city)
+    services.ticket_rate(ticket=ticket, satisfaction="satisfied",
+                         comment="谢谢王师傅，有事打我电话13900002222")
+    detail = get(client, f"requests/{ticket.reference}.{fmt}", jurisdiction_id="SJC")
+    updates = get(client, f"servicerequestupdates.{fmt}", jurisdiction_id="SJC")
+    assert detail.status_code == updates.status_code == 200
+    for answer in (detail, updates):
+        assert "13900002222" not in answer.content.decode()
+    if fmt == "json":
+        assert detail.json()[0]["status_notes"] == "已更换灯泡"
+        assert len(updates.json()) == 3  # the rating is still an update, without its words

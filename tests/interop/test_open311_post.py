@@ -253,3 +253,27 @@ def test_jurisdiction_required_when_the_portal_has_several_and_unknown_is_404(cl
     assert error_of(missing) == (400, error_of(missing)[1])
     assert "jurisdiction_id" in error_of(missing)[1]
     assert error_of(unknown)[0] == 404
+
+
+def test_a_request_posted_while_another_is_being_made_still_meets_the_rate(client, city,
+                                                                           monkeypatch):
+    """The rate is counted when a new request is let through, not once its ticket is made: a
+    client sending many requests at once cannot pass them all while none is counted yet."""
+    from interop.open311 import submission
+
+    city.app.rate = "1/hour"
+    city.app.save()
+    make = submission.request_submit
+    meanwhile: list = []
+
+    def slow_submit(**kwargs):
+        if not meanwhile:  # a second request arrives while the first is being made
+            meanwhile.append(None)
+            meanwhile[0] = client.post(URL, post_data(city, device_id="other-phone"))
+        return make(**kwargs)
+
+    monkeypatch.setattr(submission, "request_submit", slow_submit)
+    with time_machine.travel(timezone.now(), tick=False):
+        assert client.post(URL, post_data(city)).status_code == 201
+    assert error_of(meanwhile[0])[0] == 429
+    assert Ticket.objects.count() == 1

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from interop.models import ApiClient, WorkOrderLink
 from tests.tickets.test_work_orders import csv_file, upload
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import Channel, Ticket
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/work-orders/"
@@ -202,3 +202,21 @@ def test_a_number_another_client_holds_in_the_same_channel_is_a_400(hotline, com
     response = as_client(other).post(URL, {**ORDER, "description": "别的"}, format="json")
     assert response.status_code == 400 and list(response.json()) == ["external_number"]
     assert Ticket.objects.get().description == "3栋前路灯不亮"
+
+
+def test_a_number_already_entered_in_another_jurisdiction_is_not_taken_over(hotline,
+                                                                            community):
+    """A ticket of that number and channel entered from the spreadsheet outside the client's
+    jurisdictions is not linked to the client: it could not read it (its steps, its tracking
+    link) nor rewrite it."""
+    from tests.tickets.factories import make_ticket
+
+    theirs = make_ticket(channel=Channel.HOTLINE, external_number=ORDER["external_number"],
+                         node=community.g4x, title="六合的工单", reporter_name="张女士")
+    response = as_client(hotline).post(URL, ORDER, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["external_number"]
+    theirs.refresh_from_db()
+    assert (theirs.title, theirs.reporter_name) == ("六合的工单", "张女士")
+    assert not WorkOrderLink.objects.exists()
+    assert as_client(hotline).get(f"{URL}{ORDER['external_number']}/").status_code == 404
