@@ -26,7 +26,7 @@ from tickets.work_orders import CHANNELS, WHISTLES, category_index, validate_wor
 from . import services
 from .callbacks import STEPS
 from .clients import HEADER_KEYWORD, ApiKeyAuthentication, ClientRateThrottle, client_nodes
-from .models import ApiClient, DeliveryState, WorkOrderLink
+from .models import ApiClient, DeliveryState, LinkSource, WorkOrderLink
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -148,7 +148,8 @@ class WorkOrderDetailView(ClientView):
     @extend_schema(operation_id="work_order_status",
                    responses={200: WorkOrderStatusSerializer, 401: UNAUTHENTICATED})
     def get(self, request, number: str):
-        link = (WorkOrderLink.objects.filter(client=request.auth, number=number)
+        link = (WorkOrderLink.objects.filter(client=request.auth, number=number,
+                                             source=LinkSource.WORK_ORDER)
                 .select_related("ticket").first())
         if link is None:
             raise Http404

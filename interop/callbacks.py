@@ -89,8 +89,10 @@ def record_callback(event: TicketEvent) -> CallbackDelivery | None:
     step = STEPS.get(event.action)
     if step is None:
         return None
-    link = (WorkOrderLink.objects.filter(ticket_id=event.ticket_id)
-            .exclude(client__callback_url="").annotate(recorded=Count("deliveries")).first())
+    link = (WorkOrderLink.objects.filter(ticket_id=event.ticket_id, client__revoked=False)
+            .exclude(client__callback_url="")
+            .exclude(client__expiry_date__lt=timezone.now())  # a key no longer valid: told nothing
+            .annotate(recorded=Count("deliveries")).first())
     if link is None:
         return None
     payload = {

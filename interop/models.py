@@ -119,6 +119,11 @@ class Open311Submission(models.Model):
         return f"{self.key_prefix or '-'} {self.status_code} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class LinkSource(models.TextChoices):
+    WORK_ORDER = "work_order", _("Work-order API")
+    OPEN311 = "open311", _("Open311")
+
+
 class WorkOrderLink(models.Model):
     """A ticket made from a client's work order (or Open311 request): its number there, and the
     client its public steps are called back to."""
@@ -128,6 +133,8 @@ class WorkOrderLink(models.Model):
     client = models.ForeignKey(ApiClient, verbose_name=_("API client"),
                                on_delete=models.PROTECT, related_name="work_orders_made")
     number = models.CharField(_("work-order number"), max_length=40)
+    source = models.CharField(_("received through"), max_length=12,
+                              choices=LinkSource.choices, default=LinkSource.WORK_ORDER)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:

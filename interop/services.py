@@ -10,7 +10,7 @@ from tickets.models import Ticket
 from tickets.work_orders import CREATED, apply_work_order
 
 from .clients import client_nodes
-from .models import ApiClient, WorkOrderLink
+from .models import ApiClient, LinkSource, WorkOrderLink
 
 ATTEMPTS = 3  # a concurrent POST of the same number loses a race at most once or twice
 
@@ -33,8 +33,8 @@ def work_order_receive(*, client: ApiClient, order: dict[str, Any]) -> tuple[Wor
         except ValidationError:
             # The ticket's own check of its unique number met the winner's ticket, committed
             # since the look for a link: answer as for a retry; any other error is the order's.
-            if not WorkOrderLink.objects.filter(client=client,
-                                                number=order["external_number"]).exists():
+            if not WorkOrderLink.objects.filter(client=client, number=order["external_number"],
+                                                source=LinkSource.WORK_ORDER).exists():
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -44,6 +44,11 @@ def _receive_once(client: ApiClient, order: dict[str, Any]) -> tuple[WorkOrderLi
     number = order["external_number"]
     link = (WorkOrderLink.objects.select_for_update(of=("self",))
             .filter(client=client, number=number).first())
+    if link is not None and link.source != LinkSource.WORK_ORDER:
+        # The client's own Open311 request: not a work order to update (nor to hand its
+        # tracking link, which Open311 never gives).
+        raise ValidationError({"external_number": _(
+            "This number is one of your Open311 requests, not a work order.")})
     if link is not None:
         ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=link.ticket_id)
         apply_work_order(actor=None, order=order, ticket=ticket)

@@ -31,7 +31,7 @@ from tickets.models import Category, Ticket, Whistle
 from tickets.selectors import public_categories
 
 from ..clients import ClientRateThrottle
-from ..models import ApiClient, Open311Submission, WorkOrderLink
+from ..models import ApiClient, LinkSource, Open311Submission, WorkOrderLink
 from .errors import Open311Error, bad_request, forbidden
 from .publication import Caller
 
@@ -48,6 +48,9 @@ URGENT_VALUES = {"yes": Whistle.EMERGENCY, "no": Whistle.ROUTINE}
 # --- The service definition (what attribute[...] may say) ------------------------------------
 
 
+MAX_LISTED_BUILDINGS = 1000  # a community's (新亚洲体育城: ~500); a street's run to thousands
+
+
 def attributes_of(category: Category, buildings: list[Building]) -> list[dict[str, Any]]:
     """The attributes of a service (the specification's service definition): `urgent` (not for
     a micro-wish), and, for information, the buildings a request may name as `address_id`."""
@@ -60,14 +63,18 @@ def attributes_of(category: Category, buildings: list[Building]) -> list[dict[st
                                     "no (the default): a routine request (常规哨).",
             "order": 1, "description": "是否紧急 (Is it urgent?)",
             "values": [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}]})
+    listed = buildings if len(buildings) <= MAX_LISTED_BUILDINGS else []
     attributes.append({
         "variable": False, "code": "address_id", "datatype": "singlevaluelist",
         "required": False,
         "datatype_description": "Send the building's key as the request's address_id (not as "
-                                "an attribute) to place the request at that building.",
+                                "an attribute) to place the request at that building."
+                                + ("" if listed or not buildings else
+                                   " This jurisdiction has too many buildings to list: ask "
+                                   "with a community's jurisdiction_id for its own."),
         "order": len(attributes) + 1, "description": "楼栋 (Building)",
         "values": [{"key": str(building.pk), "name": f"{building.estate}{building.name}"}
-                   for building in buildings]})
+                   for building in listed]})
     return attributes
 
 
@@ -321,7 +328,8 @@ def request_submit(*, client: ApiClient, posted: Posted, key: str, digest: str, 
         payload_for_digest={"body": digest} if key else None,
         intake={"open311": posted.intake} if posted.intake else None)
     _link, new = WorkOrderLink.objects.get_or_create(
-        ticket=ticket, defaults={"client": client, "number": ticket.reference})
+        ticket=ticket, defaults={"client": client, "number": ticket.reference,
+                                 "source": LinkSource.OPEN311})
     token = secrets.token_urlsafe(24) if new else first_token(ticket)
     if new and photo is not None:
         ticket_services.ticket_photo_add(ticket=ticket, actor=None, photo=photo)

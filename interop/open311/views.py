@@ -115,9 +115,11 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     if category is None:
         raise not_found(f"service_code {code[:30]!r} not found.")
     node = who.node
+    # A street's thousands of buildings are listed per community, keeping the answer small.
     buildings = list(Building.objects.filter(node__tree_id=node.tree_id,
                                              node__lft__gte=node.lft,
-                                             node__rght__lte=node.rght).order_by("estate", "name"))
+                                             node__rght__lte=node.rght)
+                     .order_by("estate", "name")[:submission.MAX_LISTED_BUILDINGS + 1])
     return render(fmt, "service_definition", {
         "service_code": category.code,
         "attributes": submission.attributes_of(category, buildings)})

@@ -290,3 +290,21 @@ def test_a_step_that_rolls_back_is_never_called_back(hotline, receiver, communit
     act(Ticket.objects.get(pk=ticket.pk), community.admin, "accept")
     assert receiver.steps() == ["accepted"]
     assert CallbackDelivery.objects.get().payload["sequence"] == 1
+
+
+@pytest.mark.parametrize("ended", ["revoked", "expired"])
+def test_a_client_whose_key_ended_is_told_nothing_more(hotline, receiver, community, act,
+                                                       ended):
+    receiver.start()
+    ticket = pushed_ticket(hotline)
+    act(ticket, community.admin, "accept")
+    assert receiver.steps() == ["accepted"]
+    if ended == "revoked":
+        hotline.revoked = True
+    else:
+        hotline.expiry_date = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    hotline.save()
+    act(ticket, community.admin, "start")
+    act(ticket, community.admin, "resolve", note="已更换灯泡")
+    assert receiver.steps() == ["accepted"]
+    assert CallbackDelivery.objects.count() == 1

@@ -256,3 +256,20 @@ def test_the_residents_rating_comment_is_never_published(client, city, fmt):
     if fmt == "json":
         assert detail.json()[0]["status_notes"] == "已更换灯泡"
         assert len(updates.json()) == 3  # the rating is still an update, without its words
+
+
+def test_a_jurisdiction_with_too_many_buildings_lists_them_per_community(client, city,
+                                                                          monkeypatch):
+    from interop.open311 import submission
+
+    def address_values():
+        answer = get(client, "services/lights.json", jurisdiction_id=city.code).json()
+        (address,) = [a for a in answer["attributes"] if a["code"] == "address_id"]
+        return address
+
+    listed = address_values()
+    assert str(city.registry.building_a.pk) in [v["key"] for v in listed["values"]]
+    monkeypatch.setattr(submission, "MAX_LISTED_BUILDINGS", len(listed["values"]) - 1)
+    capped = address_values()
+    assert capped["values"] == []
+    assert "too many buildings" in capped["datatype_description"]

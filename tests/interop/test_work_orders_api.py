@@ -220,3 +220,24 @@ def test_a_number_already_entered_in_another_jurisdiction_is_not_taken_over(hotl
     assert (theirs.title, theirs.reporter_name) == ("六合的工单", "张女士")
     assert not WorkOrderLink.objects.exists()
     assert as_client(hotline).get(f"{URL}{ORDER['external_number']}/").status_code == 404
+
+
+def test_an_open311_request_of_the_same_client_is_not_a_work_order(hotline, community):
+    """A client may speak both: its Open311 requests are linked for call-backs, but the
+    work-order API neither updates them nor hands out their tracking link (Open311 never
+    gives the resident's token)."""
+    from interop.models import LinkSource
+    from tests.tickets.factories import make_ticket
+
+    ticket = make_ticket(channel=Channel.OPEN311, node=community.g5a)
+    WorkOrderLink.objects.create(ticket=ticket, client=hotline, number=ticket.reference,
+                                 source=LinkSource.OPEN311)
+    api = as_client(hotline)
+    status = api.get(f"{URL}{ticket.reference}/")
+    assert status.status_code == 404
+    pushed = api.post(URL, {**ORDER, "external_number": ticket.reference}, format="json")
+    assert pushed.status_code == 400
+    assert "external_number" in pushed.json()
+    assert ticket.tracking_token not in pushed.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.description != ORDER["description"]
