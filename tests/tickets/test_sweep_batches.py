@@ -11,9 +11,20 @@ from django.db import IntegrityError, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from tests.tickets.factories import make_ticket
+from tests.tickets.robots import GroupRobot
 from tickets import services
-from tickets.models import Reminder, SLAPolicy, Status, Ticket, TicketEvent, Whistle
+from tickets.models import (
+    NodeWebhook,
+    Notification,
+    Reminder,
+    SLAPolicy,
+    Status,
+    Ticket,
+    TicketEvent,
+    Whistle,
+)
 from tickets.sweep import Policies, moments, sweep
+from tickets.tasks import deliver_reminders_task
 
 START = dt.datetime(2026, 11, 2, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))  # a Monday
 HOURLY = {"accept_hours": 4, "contact_hours": 8, "resolve_amount": 8, "resolve_unit": "hours",
@@ -128,6 +139,30 @@ def test_a_batch_whose_insert_fails_is_done_again_ticket_by_ticket(community, mo
                                                                "failed": 1}
     assert set(Reminder.objects.values_list("ticket_id", flat=True)) == {
         t.pk for t in tickets if t != broken}
+
+
+@pytest.mark.django_db
+def test_a_batch_delivery_failing_for_one_ticket_tells_the_others_and_retries_it_alone(
+        community, monkeypatch, django_capture_on_commit_callbacks):
+    hourly()
+    [unlucky] = tickets_at(community.g5a, 1)
+    [lucky] = tickets_at(community.g5b, 1)
+    with GroupRobot() as robot:  # the first grid's group robot, gone when it is asked
+        NodeWebhook.objects.create(node=community.g5a, url=robot.url)
+    queued: list = []
+    monkeypatch.setattr("tickets.tasks.deliver_reminders_task.delay", queued.append)
+    retried: list = []
+    monkeypatch.setattr("tickets.tasks.deliver_reminder_task.delay",
+                        lambda pk, **options: retried.append(pk))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert sweep(START + dt.timedelta(hours=3, minutes=5)) == {"accept:due_soon": 2}
+    assert len(callbacks) == 1  # one task for the batch
+    [reminder_ids] = queued
+    deliver_reminders_task(reminder_ids)
+    told = Reminder.objects.get(ticket=lucky)
+    assert Notification.objects.filter(user=community.worker_b,
+                                       key__startswith=f"reminder:{told.pk}:").count() == 1
+    assert retried == [Reminder.objects.get(ticket=unlucky).pk]
 
 
 @pytest.mark.postgres
