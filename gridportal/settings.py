@@ -167,6 +167,7 @@ DEADLINES_QUEUE = "deadlines"
 CELERY_TASK_ROUTES = {name: {"queue": DEADLINES_QUEUE} for name in (
     "tickets.tasks.sweep_task",
     "tickets.tasks.deliver_reminder_task",
+    "tickets.tasks.deliver_reminders_task",
     "committees.tasks.cadence_sweep_task",
     "committees.tasks.deliver_committee_reminder_task",
 )}

@@ -123,10 +123,21 @@ DEFAULT_POLICY = {"accept_hours": 24, "contact_hours": 48, "resolve_amount": 7,
 DEFAULT_CLOCK: dict[str, str] = {Whistle.ROUTINE: Clock.WORKING}
 
 
-def policy_for(*, whistle: str, node_kind: str) -> SLAPolicy:
-    policy = SLAPolicy.objects.filter(whistle=whistle, node_kind=node_kind).first()
+def policy_for(*, whistle: str, node_kind: str,
+               known: dict[tuple[str, str], SLAPolicy] | None = None) -> SLAPolicy:
+    """The deadline policy of a whistle class at a kind of node, or the defaults while it has
+    no row. `known` (from `sla_policies`) spares a caller handling many tickets the query."""
+    if known is not None:
+        policy = known.get((whistle, node_kind))
+    else:
+        policy = SLAPolicy.objects.filter(whistle=whistle, node_kind=node_kind).first()
     return policy or SLAPolicy(whistle=whistle, node_kind=node_kind, **DEFAULT_POLICY,
                                clock=DEFAULT_CLOCK.get(whistle, Clock.WALL))
+
+
+def sla_policies() -> dict[tuple[str, str], SLAPolicy]:
+    """Every deadline policy row, keyed by (whistle, node kind): a small table, read once."""
+    return {(policy.whistle, policy.node_kind): policy for policy in SLAPolicy.objects.all()}
 
 
 def hours_after(policy: SLAPolicy, start: dt.datetime, hours: float) -> dt.datetime:
@@ -836,3 +847,10 @@ def remind_on_commit(reminder_id: int, *, escalated: bool = False,
 
     transaction.on_commit(lambda: deliver_reminder_task.delay(
         reminder_id, escalated=escalated, recipients=recipients))
+
+
+def remind_batch_on_commit(reminder_ids: list[int]) -> None:
+    """Deliver a sweep batch's reminders after the commit, with one task."""
+    from .tasks import deliver_reminders_task
+
+    transaction.on_commit(lambda: deliver_reminders_task.delay(reminder_ids))

@@ -2,22 +2,35 @@
 tickets nobody evaluated.
 
 Each ticket carries `next_check_at`, the next moment something may be due. The sweep reads only
-tickets whose moment has come (by index, in batches), locks each one (skipping rows another
-sweep holds), records the reminders it owes as rows unique on (ticket, stage, kind, level), and
-only for rows it actually created does it notify, after the commit. Running it twice, or two
-sweeps at once, sends nothing twice.
+tickets whose moment has come (by index, in batches of ids), and handles a batch with a handful
+of queries whatever its size: it locks the batch's rows in one query (skipping rows another
+sweep holds), reads the reminders they already have in one, records the reminders owed with one
+insert (rows unique on ticket, stage, kind and level), sets every ticket's next check with one
+update and, after the commit, queues one delivery task for the batch. The rare steps that change
+a ticket (automatic escalation, closing it unevaluated) still run one ticket at a time through
+`services.ticket_transition`, with their events, listeners and notices. Running the sweep twice,
+or two sweeps at once, sends nothing twice.
 """
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .models import Reminder, ReminderKind, ReminderStage, Status, Ticket
+from .models import (
+    EvaluationPolicy,
+    Reminder,
+    ReminderKind,
+    ReminderStage,
+    SLAPolicy,
+    Status,
+    Ticket,
+)
 
 BATCH = 200
 logger = logging.getLogger(__name__)
@@ -30,13 +43,33 @@ class Due:
     at: dt.datetime
 
 
-def moments(ticket: Ticket) -> list[Due]:
-    """Every reminder-worthy moment of the ticket's current stage, in no particular order."""
+@dataclass
+class Policies:
+    """The deadline policies and the rating policy, read once for a whole sweep."""
+
+    sla: dict[tuple[str, str], SLAPolicy]
+    evaluation: EvaluationPolicy
+
+    @classmethod
+    def load(cls) -> "Policies":
+        return cls(services.sla_policies(), services.evaluation_policy())
+
+    def sla_for(self, ticket: Ticket) -> SLAPolicy:
+        key = (ticket.whistle, ticket.owner.kind)
+        if key not in self.sla:  # no row: the defaults, exactly as `policy_for` answers them
+            self.sla[key] = services.policy_for(whistle=key[0], node_kind=key[1], known={})
+        return self.sla[key]
+
+
+def moments(ticket: Ticket, policies: Policies | None = None) -> list[Due]:
+    """Every reminder-worthy moment of the ticket's current stage, in no particular order.
+
+    With `policies` it runs no query; without, it reads the ticket's own policies."""
     if ticket.status in (Status.REPLIED, Status.FOLLOW_UP) and ticket.replied_at:
         # Closed unevaluated after the waiting days, never while the resident may still rate it
         # on the tracking page.
         close_at = ticket.replied_at + dt.timedelta(days=settings.TICKET_EVALUATION_DAYS)
-        rating_ends = services.rating_deadline(ticket)
+        rating_ends = services.rating_deadline(ticket, policies.evaluation if policies else None)
         if rating_ends is not None and rating_ends > close_at:
             close_at = rating_ends
         close = Due(ReminderStage.RESOLVE, "close", close_at)
@@ -49,7 +82,8 @@ def moments(ticket: Ticket) -> list[Due]:
     if ticket.paused_at is not None or ticket.status not in (
             Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
         return []
-    policy = services.policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind)
+    policy = (policies.sla_for(ticket) if policies else
+              services.policy_for(whistle=ticket.whistle, node_kind=ticket.owner.kind))
     if ticket.status == Status.NEW:
         stage, due = ReminderStage.ACCEPT, ticket.accept_due_at
     else:
@@ -86,57 +120,141 @@ def _most_pressing(reminders: list[Reminder]) -> Reminder:
                                                        _KIND_SEVERITY.get(r.kind, 0)), r.pk))
 
 
+def _next_check(ticket: Ticket, done: set[tuple[str, str]],
+                policies: Policies | None) -> dt.datetime | None:
+    pending = [due.at for due in moments(ticket, policies) if (due.stage, due.kind) not in done]
+    return min(pending) if pending else None
+
+
 def schedule(ticket: Ticket) -> None:
     """Set `next_check_at` to the earliest moment not yet handled (call before saving)."""
     done = set(Reminder.objects.filter(ticket=ticket, level=ticket.escalation_level)
                .values_list("stage", "kind")) if ticket.pk else set()
-    pending = [due.at for due in moments(ticket) if (due.stage, due.kind) not in done]
-    ticket.next_check_at = min(pending) if pending else None
+    ticket.next_check_at = _next_check(ticket, done, None)
+
+
+@dataclass
+class _Plan:
+    """What one locked ticket is owed now: the reminders to record, in the order they fell
+    due, and the transition that ends its handling, if any."""
+
+    ticket: Ticket
+    record: list[Due] = field(default_factory=list)
+    transition: str = ""
+    next_check_at: dt.datetime | None = None
+
+
+def _plan(ticket: Ticket, done: set[tuple[str, str]], now: dt.datetime,
+          policies: Policies) -> _Plan:
+    """Every reminder passed is recorded (so none is sent later); the walk stops at the moment
+    that hands the ticket on (closing it, or escalating it when there is a node above)."""
+    plan = _Plan(ticket)
+    for due in sorted(moments(ticket, policies), key=lambda d: d.at):
+        if due.at > now:
+            break
+        if due.kind == "close":
+            plan.transition = "close_unevaluated"
+            return plan
+        if (due.stage, due.kind) in done:  # recorded (and handled) by an earlier sweep
+            continue
+        plan.record.append(due)
+        if due.kind == ReminderKind.ESCALATED and _can_climb(ticket):
+            plan.transition = "auto_escalate"
+            return plan
+    recorded = done | {(due.stage, due.kind) for due in plan.record}
+    plan.next_check_at = _next_check(ticket, recorded, policies)
+    return plan
+
+
+def _reminders(plan: _Plan) -> list[Reminder]:
+    return [Reminder(ticket=plan.ticket, stage=due.stage, kind=due.kind,
+                     level=plan.ticket.escalation_level) for due in plan.record]
+
+
+def _told(reminders: list[Reminder]) -> Reminder | None:
+    """A sweep that finds several reminders passed at once, such as a stale ticket's early
+    warning and deadline, tells the ticket's people once: the most pressing. An escalation
+    reminder of a ticket with nobody above is recorded, not told (the overdue one told them)."""
+    candidates = [r for r in reminders if r.kind != ReminderKind.ESCALATED]
+    return _most_pressing(candidates) if candidates else None
+
+
+def _transition(plan: _Plan) -> list[str]:
+    """Close or escalate one ticket (rare): its reminders, its notice, its transition."""
+    ticket = plan.ticket
+    reminders = Reminder.objects.bulk_create(_reminders(plan))
+    if plan.transition == "close_unevaluated":
+        services.ticket_transition(ticket=ticket, actor=None, action="close_unevaluated")
+        return ["closed"]
+    told = _told(reminders)
+    if told is not None:  # its people hear it once, before the ticket leaves them
+        services.remind_on_commit(told.pk, escalated=True, recipients=_people_of(ticket))
+    services.ticket_transition(ticket=ticket, actor=None, action="auto_escalate", note="")
+    return [f"{r.stage}:{r.kind}" for r in reminders]
+
+
+def _recorded(tickets: list[Ticket]) -> dict[int, set[tuple[str, str]]]:
+    """The reminders the tickets already have at their current escalation level (one query)."""
+    level = {ticket.pk: ticket.escalation_level for ticket in tickets}
+    done: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for ticket_id, stage, kind, at_level in Reminder.objects.filter(
+            ticket_id__in=list(level)).values_list("ticket_id", "stage", "kind", "level"):
+        if at_level == level[ticket_id]:
+            done[ticket_id].add((stage, kind))
+    return done
+
+
+def _handle_batch(ids: list[int], now: dt.datetime,
+                  policies: Policies) -> dict[int, list[str] | Exception]:
+    """Handle the due tickets among `ids` in one transaction; per ticket, what was done or the
+    error that stopped it (its next check is then left as it was: it is tried again)."""
+    results: dict[int, list[str] | Exception] = {}
+    with transaction.atomic():
+        tickets = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                       .select_related("owner", "category")
+                       .filter(pk__in=ids, next_check_at__lte=now).order_by("pk"))
+        done = _recorded(tickets)
+        plans: list[_Plan] = []
+        for ticket in tickets:
+            try:
+                plans.append(_plan(ticket, done[ticket.pk], now, policies))
+            except Exception as error:  # e.g. a policy whose grace runs past the calendar
+                results[ticket.pk] = error
+        plain = [plan for plan in plans if not plan.transition]
+        # Exactly once without conflict handling: only the sweep writes reminders (tickets/
+        # sweep.py is the one place that creates them), it holds the locks of these tickets'
+        # rows, and it read their reminders after taking the locks. Should a row exist anyway,
+        # the unique key refuses it and the batch is retried ticket by ticket (`sweep`).
+        reminders = Reminder.objects.bulk_create(
+            [reminder for plan in plain for reminder in _reminders(plan)])
+        by_ticket: dict[int, list[Reminder]] = defaultdict(list)
+        for reminder in reminders:
+            by_ticket[reminder.ticket_id].append(reminder)
+        told = [r.pk for r in map(_told, by_ticket.values()) if r is not None]
+        if told:
+            services.remind_batch_on_commit(told)
+        for plan in plain:
+            plan.ticket.next_check_at = plan.next_check_at
+            results[plan.ticket.pk] = [f"{r.stage}:{r.kind}"
+                                       for r in by_ticket.get(plan.ticket.pk, [])]
+        Ticket.objects.bulk_update([plan.ticket for plan in plain], ["next_check_at"])
+        for plan in plans:
+            if plan.transition:
+                try:
+                    with transaction.atomic():  # a failed step undoes its own reminders only
+                        results[plan.ticket.pk] = _transition(plan)
+                except Exception as error:
+                    results[plan.ticket.pk] = error
+    return results
 
 
 def check_ticket(ticket_id: int, now: dt.datetime) -> list[str]:
-    """Handle what is due on one ticket; return what was done (for the log and the tests).
-
-    Every reminder passed is recorded (so none is sent later), but a sweep that finds several
-    passed at once, such as a stale ticket's early warning, deadline and escalation, tells the
-    ticket's people once: the most pressing reminder, saying it was escalated if it was.
-    """
-    done: list[str] = []
-    recorded: list[Reminder] = []
-    with transaction.atomic():
-        ticket = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                  .select_related("owner", "category").filter(pk=ticket_id).first())
-        if ticket is None or ticket.next_check_at is None or ticket.next_check_at > now:
-            return done
-        for due in sorted(moments(ticket), key=lambda d: d.at):
-            if due.at > now:
-                break
-            if due.kind == "close":
-                services.ticket_transition(ticket=ticket, actor=None,
-                                           action="close_unevaluated")
-                return ["closed"]
-            reminder = _record(ticket, due)
-            if reminder is None:
-                continue
-            done.append(f"{due.stage}:{due.kind}")
-            if due.kind == ReminderKind.ESCALATED:
-                if not _can_climb(ticket):
-                    # Already at the top of the tree or with a department: nobody to escalate
-                    # to automatically; the overdue reminders have told its people.
-                    continue
-                if recorded:  # its people hear it once, before the ticket leaves them
-                    services.remind_on_commit(_most_pressing(recorded).pk, escalated=True,
-                                              recipients=_people_of(ticket))
-                services.ticket_transition(ticket=ticket, actor=None, action="auto_escalate",
-                                           note="")
-                return done
-            recorded.append(reminder)
-        if recorded:
-            services.remind_on_commit(_most_pressing(recorded).pk)
-        ticket.refresh_from_db()
-        schedule(ticket)
-        Ticket.objects.filter(pk=ticket.pk).update(next_check_at=ticket.next_check_at)
-    return done
+    """Handle what is due on one ticket (a batch of one); return what was done. Raises what
+    stopped it."""
+    outcome = _handle_batch([ticket_id], now, Policies.load()).get(ticket_id, [])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def _people_of(ticket: Ticket) -> list[int]:
@@ -150,19 +268,22 @@ def _can_climb(ticket: Ticket) -> bool:
     return ticket.department_id is None and ticket.owner.parent_id is not None
 
 
-def _record(ticket: Ticket, due: Due) -> Reminder | None:
-    """Create the reminder row; None when it already exists (it was handled before)."""
-    try:
-        with transaction.atomic():
-            return Reminder.objects.create(ticket=ticket, stage=due.stage, kind=due.kind,
-                                           level=ticket.escalation_level)
-    except IntegrityError:
-        return None
+def _handle_one_by_one(ids: list[int], now: dt.datetime,
+                       policies: Policies) -> dict[int, list[str] | Exception]:
+    results: dict[int, list[str] | Exception] = {}
+    for ticket_id in ids:
+        try:
+            results.update(_handle_batch([ticket_id], now, policies))
+        except Exception as error:
+            results[ticket_id] = error
+    return results
 
 
 def sweep(now: dt.datetime | None = None, batch: int = BATCH) -> dict[str, int]:
-    """Handle every ticket whose next check has come, in batches of ids read by index."""
+    """Handle every ticket whose next check has come, in batches of ids read by index; return
+    how many of each reminder were recorded, tickets closed, and tickets that failed."""
     now = now or timezone.now()
+    policies = Policies.load()
     counts: dict[str, int] = {}
     last_id = 0
     while True:
@@ -170,13 +291,20 @@ def sweep(now: dt.datetime | None = None, batch: int = BATCH) -> dict[str, int]:
                    .order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:
             return counts
-        for ticket_id in ids:
-            try:
-                handled = check_ticket(ticket_id, now)
-            except Exception:  # one broken ticket must not stop the sweep for all the others
-                logger.exception("Deadline sweep failed on ticket %s", ticket_id)
+        try:
+            results = _handle_batch(ids, now, policies)
+        except Exception:
+            # The batch's writes were undone together (a database error, or a reminder row
+            # that was there after all): one broken ticket must not stop the sweep for all the
+            # others, so this batch goes again ticket by ticket.
+            logger.warning("Deadline sweep: batch after ticket %s failed; one by one", last_id,
+                           exc_info=True)
+            results = _handle_one_by_one(ids, now, policies)
+        for ticket_id, outcome in results.items():
+            if isinstance(outcome, Exception):
+                logger.error("Deadline sweep failed on ticket %s", ticket_id, exc_info=outcome)
                 counts["failed"] = counts.get("failed", 0) + 1
                 continue
-            for item in handled:
+            for item in outcome:
                 counts[item] = counts.get(item, 0) + 1
         last_id = ids[-1]

@@ -2,6 +2,7 @@
 idempotent: each notification row has a unique key, so a retried task sends nothing twice."""
 
 import json
+import logging
 import urllib.request
 
 from celery import shared_task
@@ -26,6 +27,7 @@ from .models import (
 )
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 EVENT_MESSAGES = {
     "created": gettext_noop("New ticket %(ref)s: %(title)s"),
     "escalate": gettext_noop("Ticket %(ref)s was escalated to you: %(title)s"),
@@ -183,13 +185,39 @@ def reminder_message(reminder: Reminder, *, escalated: bool = False) -> str:
     return REMINDER_MESSAGES[reminder.kind]
 
 
+def _reminders():
+    return Reminder.objects.select_related("ticket__owner", "ticket__department",
+                                           "ticket__category")
+
+
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def deliver_reminder_task(reminder_id: int, escalated: bool = False,
                           recipients: list[int] | None = None) -> int:
-    reminder = Reminder.objects.select_related("ticket__owner", "ticket__department",
-                                               "ticket__category").filter(
-        pk=reminder_id).first()
-    if reminder is None or reminder.kind not in REMINDER_MESSAGES:
+    reminder = _reminders().filter(pk=reminder_id).first()
+    if reminder is None:
+        return 0
+    return _deliver_reminder(reminder, escalated=escalated, recipients=recipients)
+
+
+@shared_task(acks_late=True)
+def deliver_reminders_task(reminder_ids: list[int]) -> int:
+    """Deliver the reminders one sweep batch recorded. A delivery that fails is handed to
+    `deliver_reminder_task`, which retries it alone; a batch delivered again (a worker lost)
+    sends nothing twice, each notice being keyed per reminder and recipient."""
+    fresh = 0
+    for reminder in _reminders().filter(pk__in=reminder_ids).order_by("pk"):
+        try:
+            fresh += _deliver_reminder(reminder)
+        except Exception:
+            logger.warning("Reminder %s not delivered; retried alone", reminder.pk,
+                           exc_info=True)
+            deliver_reminder_task.delay(reminder.pk)
+    return fresh
+
+
+def _deliver_reminder(reminder: Reminder, *, escalated: bool = False,
+                      recipients: list[int] | None = None) -> int:
+    if reminder.kind not in REMINDER_MESSAGES:
         return 0
     ticket = reminder.ticket
     users = (set(User.objects.filter(pk__in=recipients, is_active=True))

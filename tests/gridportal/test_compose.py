@@ -134,7 +134,7 @@ def test_deadlines_have_a_worker_of_their_own():
     from gridportal.celery import app
 
     for task in ("tickets.tasks.sweep_task", "tickets.tasks.deliver_reminder_task",
-                 "committees.tasks.cadence_sweep_task"):
+                 "tickets.tasks.deliver_reminders_task", "committees.tasks.cadence_sweep_task"):
         assert app.amqp.router.route({}, task)["queue"].name == settings.DEADLINES_QUEUE, task
     assert app.amqp.router.route({}, "tickets.tasks.notify_task")["queue"].name == "celery"
 
