@@ -177,15 +177,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Deadlines keep their own queue, served by their own worker (`make run`, docker-compose.yml):
-# a flood of notices on the default queue never delays the sweep or a due reminder.
+# a flood of notices on the default queue never delays the sweep or a due reminder. Status
+# call-backs to outside systems have a queue too: the default worker takes it beside "celery",
+# the scaled profile gives it workers of its own (a client that answers slowly holds up no
+# notice).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 DEADLINES_QUEUE = "deadlines"
-CELERY_TASK_ROUTES = {name: {"queue": DEADLINES_QUEUE} for name in (
-    "tickets.tasks.sweep_task",
-    "tickets.tasks.deliver_reminder_task",
-    "committees.tasks.cadence_sweep_task",
-    "committees.tasks.deliver_committee_reminder_task",
-)}
+CALLBACKS_QUEUE = "callbacks"
+CELERY_TASK_ROUTES = {
+    **{name: {"queue": DEADLINES_QUEUE} for name in (
+        "tickets.tasks.sweep_task",
+        "tickets.tasks.deliver_reminder_task",
+        "committees.tasks.cadence_sweep_task",
+        "committees.tasks.deliver_committee_reminder_task",
+    )},
+    "interop.tasks.*": {"queue": CALLBACKS_QUEUE},
+}
 CELERY_BEAT_SCHEDULE = {
     "tickets-sweep-every-minute": {
         "task": "tickets.tasks.sweep_task",

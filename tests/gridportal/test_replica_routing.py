@@ -245,3 +245,46 @@ def test_the_pin_belongs_to_the_writer_not_to_a_colleague(with_replica, communit
     response, destinations = get_through_the_portal(colleague, reverse("tickets:dashboard"))
     assert response.status_code == 200
     assert destinations.databases("tickets_ticket") == {"replica"}
+
+
+# --- Settings --------------------------------------------------------------------------------
+
+SHOW_DATABASES = ("import json; from django.conf import settings as s; print(json.dumps("
+                  "{'aliases': sorted(s.DATABASES), 'routers': s.DATABASE_ROUTERS, "
+                  "'replica': s.DATABASES.get('replica', {}), 'pin': s.REPLICA_PIN_SECONDS}))")
+
+
+def portal_settings(tmp_path, **env):
+    import json
+    import os
+    import subprocess
+
+    from tests.processes import BIN, ROOT
+
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_REPLICA_URL", "REPLICA_PIN_SECONDS")}
+    environment.update(DJANGO_SETTINGS_MODULE="gridportal.settings", VAR_DIR=str(tmp_path),
+                       DATABASE_URL="postgres://gridportal@db:5432/gridportal", **env)
+    result = subprocess.run([BIN / "python", "manage.py", "shell", "-c", SHOW_DATABASES],
+                            cwd=ROOT, env=environment, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_without_a_replica_url_there_is_one_database_and_no_router(tmp_path):
+    found = portal_settings(tmp_path)
+    assert found["aliases"] == ["default"]
+    assert found["routers"] == []
+    assert found["pin"] == 15
+
+
+def test_a_replica_url_adds_the_replica_and_its_router(tmp_path):
+    found = portal_settings(
+        tmp_path, DATABASE_REPLICA_URL="postgres://gridportal:pw@db-replica:5432/gridportal",
+        REPLICA_PIN_SECONDS="30")
+    assert found["aliases"] == ["default", "replica"]
+    assert found["routers"] == ["gridportal.replica.ReplicaRouter"]
+    assert (found["replica"]["HOST"], found["replica"]["NAME"]) == ("db-replica", "gridportal")
+    assert found["replica"]["TEST"]["MIRROR"] == "default"
+    assert found["pin"] == 30
