@@ -25,14 +25,14 @@ removes itself, the views skip the contextvar, and no router is installed.
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 REPLICA = "replica"
 PIN_COOKIE = "gp_primary"
@@ -97,20 +97,25 @@ def _load_user_first(request: HttpRequest) -> None:
         _ = user.is_authenticated  # the lazy user (and session) is read now, on the primary
 
 
-def lag_tolerant(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+View = Callable[..., HttpResponse | StreamingHttpResponse]
+
+
+def lag_tolerant(view: View) -> View:
     """Mark a function view whose reads may come from the replica (see the module's doc)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any,
+                **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
         target = _target_for(request)
         if target is None:
             return view(request, *args, **kwargs)
         _load_user_first(request)
         with reading_from(target):
             response = view(request, *args, **kwargs)
-        if response.streaming:
-            response.streaming_content = _each_item_reading_from(target,
-                                                                 response.streaming_content)
+        if isinstance(response, StreamingHttpResponse) and not response.is_async:
+            # FileResponse too. (An async stream, under ASGI, is left as it is.)
+            chunks = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = _each_item_reading_from(target, chunks)
         return response
 
     return wrapper
@@ -119,6 +124,8 @@ def lag_tolerant(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 class LagTolerantMixin:
     """A DRF view whose handler's reads may come from the replica. Authentication, permissions
     and throttles run first, on the primary; `is_lag_tolerant` may narrow it to some answers."""
+
+    _replica_token: Token[str | None] | None = None
 
     def is_lag_tolerant(self, request) -> bool:
         return True
@@ -130,9 +137,8 @@ class LagTolerantMixin:
             self._replica_token = _read_from.set(target)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        token = getattr(self, "_replica_token", None)
+        token, self._replica_token = self._replica_token, None
         if token is not None:
-            self._replica_token = None
             _read_from.reset(token)
         return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 

@@ -165,6 +165,26 @@ def test_a_streamed_export_makes_each_chunk_inside_the_lag_tolerant_block(with_r
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_registry_export_streams_rows_from_the_replica_and_logs_on_the_primary(
+        with_replica, community, client):
+    from residents.models import ExportLog
+    from tests.residents.test_export import grant
+    from tests.residents.test_export_streaming import add_households
+
+    expected = add_households(community, 3)
+    client.force_login(grant(community.center_staff, "export_residents"))
+    destinations = Destinations()
+    with connection.execute_wrapper(destinations):
+        response = client.get(reverse("residents:export"), {"format": "csv"})
+        assert response.streaming
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert all(name in text for name in expected)
+    assert destinations.databases("residents_resident") == {"replica"}
+    assert ExportLog.objects.get().row_count == len(expected)  # the log row: on the primary
+    assert replica.PIN_COOKIE in response.cookies  # it wrote (the log): pinned
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_read_inside_a_transaction_stays_on_the_primary(with_replica):
     with replica.reading_from(replica.REPLICA):
         assert ROUTER.db_for_read(None) == replica.REPLICA
@@ -230,8 +250,7 @@ def test_a_pin_cookie_the_client_made_up_pins_nothing(with_replica, community, c
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_pin_belongs_to_the_writer_not_to_a_colleague(with_replica, community, client,
-                                                          django_user_model):
+def test_the_pin_belongs_to_the_writer_not_to_a_colleague(with_replica, community, client):
     from django.test import Client
 
     ticket = make_ticket(node=community.g5a)
