@@ -44,12 +44,24 @@ def find_tool(name: str) -> str | None:
 def tools() -> dict[str, str]:
     found = {name: find_tool(name) for name in TOOLS}
     missing = sorted(name for name, path in found.items() if path is None)
+    reason = None
     if missing:
         reason = f"needs the PostgreSQL server programs: {', '.join(missing)} not found"
+    elif os.geteuid() == 0 and not _has_account("postgres"):
+        reason = "PostgreSQL will not run as root, and there is no `postgres` account to use"
+    if reason:
         if "postgres" in REQUIRED:
             pytest.fail(reason)
         pytest.skip(reason)
     return found  # type: ignore[return-value]
+
+
+def _has_account(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 class Cluster:
