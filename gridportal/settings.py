@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pins a user who just wrote to the primary (removes itself without DATABASE_REPLICA_URL).
+    "gridportal.replica.ReadYourWritesMiddleware",
     "gridportal.permissions.RequestCache",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,6 +120,20 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica (optional): the reads that may lag (dashboards, stats, exports, the map)
+# go to it, unless the user wrote within REPLICA_PIN_SECONDS (gridportal/replica.py). Without
+# DATABASE_REPLICA_URL there is one database and no router.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        # Tests read the replica alias from the test database itself.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["gridportal.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
@@ -161,16 +177,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Deadlines keep their own queue, served by their own worker (`make run`, docker-compose.yml):
-# a flood of notices on the default queue never delays the sweep or a due reminder.
+# a flood of notices on the default queue never delays the sweep or a due reminder. Status
+# call-backs to outside systems have a queue too: the default worker takes it beside "celery",
+# the scaled profile gives it workers of its own (a client that answers slowly holds up no
+# notice).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 DEADLINES_QUEUE = "deadlines"
-CELERY_TASK_ROUTES = {name: {"queue": DEADLINES_QUEUE} for name in (
-    "tickets.tasks.sweep_task",
-    "tickets.tasks.deliver_reminder_task",
-    "tickets.tasks.deliver_reminders_task",
-    "committees.tasks.cadence_sweep_task",
-    "committees.tasks.deliver_committee_reminder_task",
-)}
+CALLBACKS_QUEUE = "callbacks"
+CELERY_TASK_ROUTES = {
+    **{name: {"queue": DEADLINES_QUEUE} for name in (
+        "tickets.tasks.sweep_task",
+        "tickets.tasks.deliver_reminder_task",
+        "tickets.tasks.deliver_reminders_task",
+        "committees.tasks.cadence_sweep_task",
+        "committees.tasks.deliver_committee_reminder_task",
+    )},
+    "interop.tasks.*": {"queue": CALLBACKS_QUEUE},
+}
 CELERY_BEAT_SCHEDULE = {
     "tickets-sweep-every-minute": {
         "task": "tickets.tasks.sweep_task",

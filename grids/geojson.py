@@ -18,6 +18,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 
+from gridportal.replica import LagTolerantMixin
+
 GEOJSON = "geojson"
 
 
@@ -28,8 +30,10 @@ class GeoJSONRenderer(JSONRenderer):
     format = GEOJSON
 
 
-class GeoJSONMixin:
-    """A view answering `?format=geojson`; its errors stay plain JSON, as documented."""
+class GeoJSONMixin(LagTolerantMixin):
+    """A view answering `?format=geojson`; its errors stay plain JSON, as documented. The map
+    draws its layers from these answers, which may lag a few seconds: they may be read from
+    the replica (gridportal.replica); the JSON answers of the same views are not."""
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
     # Only these actions answer GeoJSON; the others (a detail, a timeline, a step) are JSON.
@@ -40,6 +44,9 @@ class GeoJSONMixin:
         if getattr(self, "action", None) in self.geojson_actions:
             return renderers
         return [renderer for renderer in renderers if not isinstance(renderer, GeoJSONRenderer)]
+
+    def is_lag_tolerant(self, request) -> bool:
+        return getattr(self, "action", None) in self.geojson_actions and wants_geojson(request)
 
     def perform_content_negotiation(self, request, force=False):
         try:

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridportal.permissions import requires
+from gridportal.replica import lag_tolerant
 
 from . import exporting, selectors
 from .forms import RegistryFilterForm
@@ -172,6 +173,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @never_cache
 @requires(selectors.EXPORT)
 @require_GET
+@lag_tolerant
 def export(request: HttpRequest) -> HttpResponse:
     """The registry as the user may export it, filtered like the registry page (never by a
     number); every export is logged with its filter and row count."""

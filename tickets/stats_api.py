@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gridportal.replica import LagTolerantMixin
 from grids.models import GridNode
 from grids.selectors import visible_nodes
 
@@ -102,7 +103,7 @@ class TicketStatsSerializer(serializers.Serializer):
     workers = RowSerializer(many=True)
 
 
-class TicketStatsView(APIView):
+class TicketStatsView(LagTolerantMixin, APIView):
     """Ticket KPIs for a subtree and a period: totals by whistle class, channel and status; the
     response, resolution, satisfaction, closure and on-time rates; returns, extensions, mean
     hours; open and overdue now; a grid ranking and a per-worker table with star ratings."""

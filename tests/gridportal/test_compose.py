@@ -208,3 +208,113 @@ def test_gunicorn_gives_a_large_registry_import_time_to_finish():
     assert "--timeout 120" in command("web")
     cmd = dict(dockerfile_instructions())["CMD"]
     assert '"--timeout", "120"' in cmd
+
+
+# --- The scaled profile -----------------------------------------------------------------------
+
+SCALED = ("proxy", "db-replica", "worker-callbacks")
+WORKERS = ("worker", "worker-deadlines", "worker-callbacks")
+
+
+def queues_of(name: str) -> set[str]:
+    match = re.search(r"-Q (\S+)", command(name))
+    assert match, name
+    return set(match[1].split(","))
+
+
+def test_the_scaled_services_start_only_with_the_scaled_profile():
+    for name in SCALED:
+        assert service(name)["profiles"] == ["scaled"], name
+    # `docker compose up` without a profile starts what it always did.
+    for name in ("db", "redis", "web", "worker", "worker-deadlines", "beat"):
+        assert "profiles" not in service(name), name
+
+
+def test_the_proxy_spreads_requests_over_every_web_container_by_its_dns_name():
+    proxy = service("proxy")
+    assert proxy["image"].startswith("nginx:")
+    mount = next(v for v in proxy["volumes"] if v.endswith(":/etc/nginx/conf.d/default.conf:ro"))
+    conf = (ROOT / mount.split(":")[0]).read_text()
+    # Docker's DNS is asked again and again, so containers added by --scale are found too.
+    assert re.search(r"^resolver 127\.0\.0\.11 valid=\d+s", conf, re.M)
+    assert "set $gridportal_web http://web:8000;" in conf
+    assert "proxy_pass $gridportal_web;" in conf
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+    assert "proxy_read_timeout 120s;" in conf  # as long as gunicorn's --timeout
+    assert proxy["depends_on"]["web"]["condition"] == "service_started"
+    assert any(port.endswith(":80") for port in proxy["ports"])
+
+
+def test_several_web_containers_can_run_without_fighting_for_one_host_port():
+    # One container publishes 8000 as before; scaled, WEB_PORTS names a range (or none).
+    assert service("web")["ports"] == ["${WEB_PORTS:-8000}:8000"]
+    for name in ("web", *WORKERS):
+        assert "container_name" not in service(name), name
+
+
+def test_every_queue_the_code_routes_to_has_a_worker_and_callbacks_have_their_own():
+    from django.conf import settings
+
+    from gridportal.celery import app
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    routed.add(settings.CELERY_TASK_DEFAULT_QUEUE)
+    served = set().union(*(queues_of(name) for name in ("worker", "worker-deadlines")))
+    assert routed <= served  # the default stack serves them all
+    assert queues_of("worker-callbacks") == {settings.CALLBACKS_QUEUE}
+    for task in ("interop.tasks.deliver_callbacks_task", "interop.tasks.callbacks_sweep_task"):
+        assert app.amqp.router.route({}, task)["queue"].name == settings.CALLBACKS_QUEUE, task
+
+
+def test_each_scaled_worker_names_its_node_after_its_own_container():
+    # %h is the container's host name: `--scale worker=3` makes three nodes, not one name thrice.
+    for name in WORKERS:
+        node = re.search(r"-n (\w+)@%h", command(name))[1]
+        assert f"{node}@$$HOSTNAME" in healthcheck_test(name), name
+    assert service("worker-callbacks")["environment"] == app_env()
+    assert service("worker-callbacks")["build"] == "."
+
+
+def test_the_primary_lets_a_replicator_role_stream():
+    db = service("db")
+    init = next(v for v in db["volumes"] if "/docker-entrypoint-initdb.d/" in v)
+    script = (ROOT / init.split(":")[0]).read_text()
+    assert "CREATE ROLE replicator WITH REPLICATION LOGIN" in script
+    assert "host replication replicator all scram-sha-256" in script
+    assert "pg_reload_conf()" in script
+    assert db["environment"]["POSTGRES_REPLICATION_PASSWORD"].startswith(
+        "${POSTGRES_REPLICATION_PASSWORD")
+
+
+def test_the_replica_copies_the_primary_once_then_runs_as_a_hot_standby():
+    replica = service("db-replica")
+    assert replica["image"] == service("db")["image"]
+    assert replica["environment"]["PRIMARY_HOST"] == "db"
+    assert (replica["environment"]["POSTGRES_REPLICATION_PASSWORD"]
+            == service("db")["environment"]["POSTGRES_REPLICATION_PASSWORD"])
+    assert "pgreplica:/var/lib/postgresql/data" in replica["volumes"]
+    assert "pgreplica" in compose()["volumes"]
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    mount = next(v for v in replica["volumes"] if v.startswith("./deploy/"))
+    host_path, container_path = mount.split(":")[:2]
+    assert replica["entrypoint"] == ["sh", container_path]
+    script = (ROOT / host_path).read_text()
+    assert 'if [ ! -s "$PGDATA/PG_VERSION" ]' in script  # only into an empty data directory
+    assert re.search(r'pg_basebackup -h "\$PRIMARY_HOST" -U replicator -D "\$PGDATA" -R', script)
+    assert script.rstrip().endswith("exec docker-entrypoint.sh postgres")
+
+
+@pytest.mark.parametrize("script", ["deploy/postgres/replication.sh",
+                                    "deploy/postgres/replica-entrypoint.sh"])
+def test_the_database_scripts_are_valid_shell(script):
+    import subprocess
+
+    result = subprocess.run(["sh", "-n", str(ROOT / script)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_replica_is_given_to_the_app_only_when_the_operator_names_it():
+    replica_url = app_env()["DATABASE_REPLICA_URL"]
+    assert replica_url == "${DATABASE_REPLICA_URL:-}"  # empty: one database, no router
+    assert app_env()["REPLICA_PIN_SECONDS"].startswith("${REPLICA_PIN_SECONDS:-")

@@ -29,7 +29,7 @@ def test_make_run_starts_supervisord_with_the_four_processes():
     assert "supervisord -n -c supervisord.dev.conf" in makefile
     conf = (ROOT / "supervisord.dev.conf").read_text()
     assert set(re.findall(r"^\[program:(\w+)\]", conf, re.M)) == PROGRAMS
-    assert "-Q celery -n worker@" in conf and "-Q deadlines -n deadlines@" in conf
+    assert "-Q celery,callbacks -n worker@" in conf and "-Q deadlines -n deadlines@" in conf
     assert conf.count("autorestart=true") == len(PROGRAMS)
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from gridportal.permissions import requires
+from gridportal.replica import lag_tolerant
 from grids.models import GridNode
 from grids.selectors import node_get_for, node_list_for
 
@@ -134,6 +135,7 @@ def _chart_data(report: kpis.Report) -> dict[str, Any]:
 
 @require_GET
 @requires(selectors.READ_DASHBOARD)
+@lag_tolerant
 def dashboard(request: HttpRequest) -> HttpResponse:
     selection = _selection(request)
     report = kpis.ticket_kpis(user=request.user, node=selection.node, since=selection.since,
@@ -244,6 +246,7 @@ def _title(selection: Selection) -> str:
 
 @require_GET
 @requires(selectors.READ_DASHBOARD)
+@lag_tolerant
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     selection = _selection(request)
     report = kpis.ticket_kpis(user=request.user, node=selection.node, since=selection.since,
