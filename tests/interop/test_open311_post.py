@@ -3,17 +3,16 @@ idempotency, the log, and bad input answered with the specification's error list
 
 import datetime as dt
 import io
-import threading
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from interop.models import Open311Submission, WorkOrderLink
+from tests.at_once import at_once
 from tickets.models import Channel, Ticket, TicketPhoto, Whistle
 
 from .conftest import IN_OTHER, new_client, post_data
@@ -125,22 +124,7 @@ def test_without_a_device_id_every_post_is_new(client, city):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_identical_posts_at_once_make_one_ticket(city):
-    answers = []
-    start = threading.Barrier(2)
-
-    def post():
-        try:
-            start.wait()
-            answers.append(Client().post(URL, post_data(city)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    answers = at_once(lambda: Client().post(URL, post_data(city)))
     assert sorted(answer.status_code for answer in answers) == [200, 201]
     assert answers[0].json() == answers[1].json()
     assert Ticket.objects.count() == 1 and WorkOrderLink.objects.count() == 1

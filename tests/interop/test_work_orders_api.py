@@ -1,13 +1,12 @@
 """The hotline pushes its work orders by API: one ticket per number, whatever the retries."""
 
-import threading
 
 import pytest
-from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interop.models import ApiClient, WorkOrderLink
+from tests.at_once import at_once
 from tests.tickets.test_work_orders import csv_file, upload
 from tickets import services
 from tickets.models import Channel, Ticket
@@ -153,22 +152,11 @@ def test_the_client_reads_the_public_steps_and_call_back_log_of_its_work_order(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_posts_of_one_number_at_once_make_one_ticket(hotline):
-    barrier = threading.Barrier(2)
-    answers: list[tuple[int, dict]] = []
+    def post() -> tuple[int, dict]:
+        response = as_client(hotline).post(URL, ORDER, format="json")
+        return response.status_code, response.json()
 
-    def post() -> None:
-        try:
-            barrier.wait()
-            response = as_client(hotline).post(URL, ORDER, format="json")
-            answers.append((response.status_code, response.json()))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(post)
     assert sorted(code for code, _body in answers) == [200, 201], answers
     assert answers[0][1]["reference"] == answers[1][1]["reference"]
     assert Ticket.objects.count() == 1 and WorkOrderLink.objects.count() == 1

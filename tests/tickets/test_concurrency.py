@@ -6,6 +6,7 @@ import pytest
 from django.db import connections
 
 from grids.models import Role
+from tests.at_once import at_once
 from tests.grids.factories import AssignmentFactory, UserFactory
 from tests.tickets.factories import make_ticket
 from tickets import services
@@ -52,26 +53,11 @@ def test_the_same_idempotent_request_sent_eight_times_at_once_makes_one_complete
         community):
     """The service's own guarantee, under the report limits' claim: every caller gets the one
     ticket (never a form error about the key), with all of its fields."""
-    barrier = threading.Barrier(8)
-    outcomes: list = []
     fields = {"node": community.g5a, "reporter_name": "李建华", "reporter_phone": "13800001111",
               "address": "1栋501"}
-
-    def create():
-        try:
-            barrier.wait(timeout=30)
-            outcomes.append(make_ticket(idempotency_key="api:same-request-0001",
-                                        payload_for_digest={"title": "灯"}, **fields).pk)
-        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(lambda: make_ticket(idempotency_key="api:same-request-0001",
+                                           payload_for_digest={"title": "灯"}, **fields).pk,
+                       times=8)
     assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int), outcomes
     ticket = Ticket.objects.get(pk=outcomes[0])
     assert (ticket.reporter_name, ticket.reporter_phone, ticket.address) == (

@@ -7,9 +7,10 @@ import threading
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, connections
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.at_once import at_once
 from tests.tickets.factories import make_ticket
 from tests.tickets.robots import GroupRobot
 from tickets import services
@@ -178,23 +179,7 @@ def test_two_sweeps_at_once_record_and_tell_each_reminder_once(community, monkey
             told.extend(reminder_ids)
 
     monkeypatch.setattr("tickets.tasks.deliver_reminders_task.delay", queue)
-    barrier = threading.Barrier(2)
-    outcomes: list = []
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            outcomes.append(sweep(START + dt.timedelta(hours=5), batch=5))
-        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
-            outcomes.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = at_once(lambda: sweep(START + dt.timedelta(hours=5), batch=5))
     assert all(isinstance(o, dict) for o in outcomes) and len(outcomes) == 2, outcomes
     total: dict[str, int] = {}
     for counts in outcomes:
