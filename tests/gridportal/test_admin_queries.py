@@ -54,7 +54,10 @@ def _calendar_days(count: int):
     from tickets.models import CalendarDay
 
     start = dt.date(2030, 1, 1) + dt.timedelta(days=_count("tickets.CalendarDay"))
+    # Each day's arrangement has a year of its own (the year is unique: random ones collide).
+    arrangements = RECIPES["tickets.HolidayArrangement"](count)
     baker.make(CalendarDay, _quantity=count, _fill_optional=True,
+               arrangement=iter(arrangements),
                date=(start + dt.timedelta(days=offset) for offset in range(count)))
 
 
