@@ -124,13 +124,13 @@ def measure_sweep(seeder: "sweep_bench.Seeder", total: int) -> tuple[float, int]
     return sweep_bench.measure(seeder, total)
 
 
-def build(households: int) -> None:
+def build(households: int, residents: int) -> None:
     started = time.perf_counter()
     tree = build_tree()
     print(f"  tree: {tree.nodes} nodes, {tree.users} people in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    registry = build_registry(households=households)
+    registry = build_registry(households=households, residents=residents)
     print(f"  registry: {registry.buildings:,} buildings, {registry.households:,} households, "
           f"{registry.residents:,} residents in {time.perf_counter() - started:.0f} s",
           flush=True)
@@ -180,6 +180,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--households", type=int, default=60_000)
+    parser.add_argument("--residents", type=int, default=170_000)
     parser.add_argument("--repeat", type=int, default=15, help="timed loads of each page")
     args = parser.parse_args()
     sizes = [args.small, args.large] + ([1_000_000] if args.huge else [])
@@ -189,7 +190,7 @@ def main() -> int:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     pages, sweeps = {}, {}
     try:
-        build(args.households)
+        build(args.households, args.residents)
         seeder = None
         for size in sizes:
             started = time.perf_counter()

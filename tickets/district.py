@@ -28,7 +28,7 @@ from django.utils import timezone
 from grids.demo import _Seeder
 from grids.models import GridNode, NodeKind, Role
 from residents.demo import RegistrySeed, _People, _seed_building
-from residents.models import Building, Household
+from residents.models import Building, Household, Resident
 
 from .demo import (
     StoryFactory,
@@ -125,22 +125,30 @@ def lowest_grids() -> list[GridNode]:
                 .order_by("tree_id", "lft"))
 
 
-def build_registry(*, households: int = 60_000, seed: int = 2026) -> RegistrySeed:
-    """Buildings, one lowest grid after another, until the district has `households`."""
+def build_registry(*, households: int = 60_000, residents: int = 170_000,
+                   seed: int = 2026) -> RegistrySeed:
+    """Buildings, one lowest grid after another, until the district has `households` and
+    `residents` (the demo's families: about 2.7 residents a household)."""
     grids = lowest_grids()
     result = RegistrySeed()
-    have = Household.objects.filter(dwelling__building__node__in=grids).count()
-    if have >= households or not grids:
+    have = (Household.objects.filter(dwelling__building__node__in=grids).count(),
+            Resident.objects.filter(node__in=grids).count())
+
+    def short() -> bool:
+        return (have[0] + result.households < households
+                or have[1] + result.residents < residents)
+
+    if not grids or not short():
         return result
-    rng = random.Random(f"{seed}-{have}")  # noqa: S311 - bench data, not secrets
+    rng = random.Random(f"{seed}-{have[0]}")  # noqa: S311 - bench data, not secrets
     people = _People(rng)
     numbers = {grid.pk: Building.objects.filter(node=grid).count() for grid in grids}
     with transaction.atomic():
-        while have + result.households < households:
+        while short():
             for grid in grids:
                 numbers[grid.pk] += 1
                 _seed_building(grid, numbers[grid.pk], rng, people, result)
-                if have + result.households >= households:
+                if not short():
                     break
         _place_buildings(grids)
     return result
@@ -170,9 +178,10 @@ def _place_buildings(grids: list[GridNode]) -> None:
 
 
 def build_district(*, communities: int = 13, work_units: int = 4, households: int = 60_000,
-                   tickets: int = 10_000, seed: int = 2026) -> DistrictSeed:
+                   residents: int = 170_000, tickets: int = 10_000,
+                   seed: int = 2026) -> DistrictSeed:
     result = build_tree(communities=communities, work_units=work_units)
-    registry = build_registry(households=households, seed=seed)
+    registry = build_registry(households=households, residents=residents, seed=seed)
     result.buildings, result.households = registry.buildings, registry.households
     result.residents = registry.residents
     top_up_tickets(tickets, seed=seed)

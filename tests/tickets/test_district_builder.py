@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def district(db):
-    return build_district(communities=2, work_units=1, households=120, tickets=2000)
+    return build_district(communities=2, work_units=1, households=120, residents=300,
+                          tickets=2000)
 
 
 def _kinds_under(code: str) -> dict[str, int]:
@@ -50,7 +51,7 @@ def test_the_street_has_a_big_residential_and_a_small_work_unit_community(distri
 
 def test_the_registry_has_households_and_residents_with_valid_protected_numbers(district):
     assert district.households == Household.objects.count() >= 120
-    assert district.residents == Resident.objects.count() > 200
+    assert district.residents == Resident.objects.count() >= 300
     assert not Building.objects.filter(latitude__isnull=True).exists()
     for resident in Resident.objects.order_by("?")[:20]:
         number = decrypt(resident.id_number_token)
@@ -116,6 +117,6 @@ def test_topping_up_adds_tickets_without_duplicating_people_or_tickets(district)
     assert first <= set(Ticket.objects.values_list("reference", flat=True))
     assert TicketEvent.objects.count() > events
     assert top_up_tickets(3000).tickets == 0 and Ticket.objects.count() == 3000
-    build_district(communities=2, work_units=1, households=120, tickets=3000)
+    build_district(communities=2, work_units=1, households=120, residents=300, tickets=3000)
     assert get_user_model().objects.count() == users
     assert Household.objects.count() == district.households
