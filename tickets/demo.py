@@ -110,9 +110,9 @@ def _pick(rng: random.Random, weights: dict):
 class TicketPlace:
     """The demo tree, its people and dwellings, and the routing and deadline rules, loaded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, code_pattern: str = r"^(ST|SJC|LH)(-|$)") -> None:
         self.nodes = {node.pk: node for node in GridNode.objects.filter(
-            code__regex=r"^(ST|SJC|LH)(-|$)", active=True)}
+            code__regex=code_pattern, active=True)}
         self.people: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for assignment in (Assignment.objects.current().filter(node_id__in=self.nodes)
                            .select_related("user").order_by("pk")):
