@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gridportal.widgets import PlainSelect
 from grids.phones import PhoneFormField
 
 from .models import ConcernLevel, Relation, ResidenceType, VisitPurpose
@@ -41,7 +42,7 @@ class RegistryFilterForm(forms.Form):
     residence_type = forms.ChoiceField(label=_("Residence type"), required=False,
                                        choices=[("", _("All"))] + list(ResidenceType.choices))
     building = forms.ModelChoiceField(label=_("Building"), required=False, queryset=None,
-                                      widget=forms.Select(attrs={"class": "form-select"}))
+                                      widget=PlainSelect(attrs={"class": "form-select"}))
 
     def __init__(self, *args, buildings=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from gridportal.widgets import PlainSelect
 from grids import geometry
 from grids.models import GridNode
 from grids.phones import PhoneFormField, clean_phone
@@ -13,16 +14,19 @@ from .workflow import RETURN_REASONS
 
 class QueueFilterForm(BootstrapForm):
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All")), ("open", _("Open"))] + Status.choices)
+                               choices=[("", _("All")), ("open", _("Open"))] + Status.choices,
+                               widget=PlainSelect)
     whistle = forms.ChoiceField(label=_("Whistle class"), required=False,
-                                choices=[("", _("All"))] + Whistle.choices)
+                                choices=[("", _("All"))] + Whistle.choices,
+                                widget=PlainSelect)
     channel = forms.ChoiceField(label=_("Channel"), required=False,
-                                choices=[("", _("All"))] + Channel.choices)
+                                choices=[("", _("All"))] + Channel.choices,
+                                widget=PlainSelect)
     category = forms.ModelChoiceField(label=_("Category"), required=False,
                                       queryset=Category.objects.filter(active=True),
-                                      empty_label=_("All"))
+                                      empty_label=_("All"), widget=PlainSelect)
     node = forms.ModelChoiceField(label=_("Grid"), required=False, queryset=GridNode.objects.none(),
-                                  empty_label=_("All my area"))
+                                  empty_label=_("All my area"), widget=PlainSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     text = forms.CharField(label=_("Reference, work order, short code or title"),
                            required=False, max_length=120)
