@@ -120,3 +120,22 @@ def test_topping_up_adds_tickets_without_duplicating_people_or_tickets(district)
     build_district(communities=2, work_units=1, households=120, residents=300, tickets=3000)
     assert get_user_model().objects.count() == users
     assert Household.objects.count() == district.households
+
+
+def test_seed_demo_district_builds_and_tops_up_the_street(capsys):
+    from django.core.management import CommandError, call_command
+
+    from tickets.district import STREET, district_ticket_count
+
+    small = ["--district", "--communities", "2", "--work-units", "1", "--households", "40",
+             "--residents", "100"]
+    call_command("seed_demo", *small, "--tickets", "300")
+    out = capsys.readouterr().out
+    assert f"District {STREET}" in out and "300 ticket(s) in all" in out
+    assert GridNode.objects.filter(code=STREET).exists()
+    assert not GridNode.objects.filter(code="SJC").exists()  # the demo community is not loaded
+    nodes = GridNode.objects.count()
+    call_command("seed_demo", *small, "--tickets", "500")
+    assert district_ticket_count() == 500 and GridNode.objects.count() == nodes
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--district", "--communities", "2", "--work-units", "2")
