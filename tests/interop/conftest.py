@@ -11,11 +11,11 @@ server would.
 import json
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from interop.callbacks import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from interop.models import ApiClient
@@ -129,7 +129,7 @@ class Receiver:
                         "genuine": verify_signature(receiver.secret, body,
                                                     self.headers[TIMESTAMP_HEADER],
                                                     self.headers[SIGNATURE_HEADER],
-                                                    now=time.time())})
+                                                    now=timezone.now())})
                 self.send_response(receiver.answer)
                 self.end_headers()
                 self.wfile.write(b"ok")
