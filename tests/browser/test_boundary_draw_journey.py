@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from shapely.geometry import Point, shape
 
 from grids.models import GridNode
+from tests.grids.factories import rectangle
 
 from .conftest import (
     assert_no_horizontal_overflow,
@@ -16,19 +17,19 @@ from .conftest import (
     press,
     screenshot,
 )
-from .test_map_journey import _box, _png_tile
+from .test_map_journey import EAST, MIDDLE, NORTH, SOUTH, WEST, _png_tile
 
 pytestmark = pytest.mark.browser
 
-# 枫丹四级网格 (g4a) near 世纪城, Kunming; 枫丹第2网格 (g5b) already drawn as its eastern half.
-WEST, MIDDLE, EAST, SOUTH, NORTH = 102.740, 102.745, 102.750, 25.010, 25.020
 
 
 @pytest.fixture
 def tree_keeper(live_community):
+    """枫丹四级网格 (g4a) near 世纪城, Kunming, with 枫丹第2网格 (g5b) already drawn as its
+    eastern half (the map journey's coordinates)."""
     c = live_community
-    GridNode.objects.filter(pk=c.g4a.pk).update(boundary=_box(WEST, SOUTH, EAST, NORTH))
-    GridNode.objects.filter(pk=c.g5b.pk).update(boundary=_box(MIDDLE, SOUTH, EAST, NORTH))
+    GridNode.objects.filter(pk=c.g4a.pk).update(boundary=rectangle(WEST, SOUTH, EAST, NORTH))
+    GridNode.objects.filter(pk=c.g5b.pk).update(boundary=rectangle(MIDDLE, SOUTH, EAST, NORTH))
     c.center_staff.user_permissions.add(Permission.objects.get(codename="change_gridnode"))
     return c.center_staff
 
@@ -148,7 +149,7 @@ def test_center_staff_move_a_corner_of_a_saved_boundary(
         desk, page_problems, live_community, tree_keeper):
     g5a = live_community.g5a
     inner = MIDDLE - 0.001
-    GridNode.objects.filter(pk=g5a.pk).update(boundary=_box(WEST, SOUTH, inner, NORTH))
+    GridNode.objects.filter(pk=g5a.pk).update(boundary=rectangle(WEST, SOUTH, inner, NORTH))
     open_editor(desk, g5a)
     # The saved boundary is on the map, ready to edit: select it, drag its north-east corner in.
     desk.mouse.click(*screen_point(desk, (WEST + inner) / 2, (SOUTH + NORTH) / 2))
@@ -208,7 +209,7 @@ def test_a_boundary_in_two_parts_is_edited_and_saved_whole(
     north_half = (WEST, (SOUTH + NORTH) / 2 + 0.001, MIDDLE - 0.001, NORTH)
     south_half = (WEST, SOUTH, MIDDLE - 0.001, (SOUTH + NORTH) / 2 - 0.001)
     parts = {"type": "MultiPolygon", "coordinates": [
-        _box(*north_half)["coordinates"], _box(*south_half)["coordinates"]]}
+        rectangle(*north_half)["coordinates"], rectangle(*south_half)["coordinates"]]}
     GridNode.objects.filter(pk=g5a.pk).update(boundary=parts)
     open_editor(desk, g5a)
     assert desk.evaluate("() => window.gridportalDraw.draw.getSnapshot().length") == 2

@@ -12,7 +12,12 @@ import pytest
 from django.utils import timezone
 
 from grids.models import GridNode, Role
-from tests.grids.factories import AssignmentFactory, ServicePointFactory, UserFactory
+from tests.grids.factories import (
+    AssignmentFactory,
+    ServicePointFactory,
+    UserFactory,
+    rectangle,
+)
 from tests.residents.factories import BuildingFactory
 from tests.tickets.factories import make_ticket
 from tickets.models import Ticket
@@ -32,20 +37,15 @@ pytestmark = pytest.mark.browser
 WEST, MIDDLE, EAST, SOUTH, NORTH = 102.740, 102.745, 102.750, 25.010, 25.020
 
 
-def _box(west: float, south: float, east: float, north: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
-                                                [west, north], [west, south]]]}
-
-
 @pytest.fixture
 def mapped_worker(live_community):
     """A grid worker of 枫丹四级网格 (g4a, over g5a and g5b); every grid has a boundary."""
     c = live_community
     boundaries = {
-        c.g4a: _box(WEST, SOUTH, EAST, NORTH),
-        c.g5a: _box(WEST, SOUTH, MIDDLE, NORTH),
-        c.g5b: _box(MIDDLE, SOUTH, EAST, NORTH),
-        c.g5c: _box(EAST + 0.01, SOUTH, EAST + 0.02, NORTH),
+        c.g4a: rectangle(WEST, SOUTH, EAST, NORTH),
+        c.g5a: rectangle(WEST, SOUTH, MIDDLE, NORTH),
+        c.g5b: rectangle(MIDDLE, SOUTH, EAST, NORTH),
+        c.g5c: rectangle(EAST + 0.01, SOUTH, EAST + 0.02, NORTH),
     }
     for node, boundary in boundaries.items():
         GridNode.objects.filter(pk=node.pk).update(boundary=boundary)

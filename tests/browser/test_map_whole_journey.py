@@ -7,26 +7,34 @@ from django.contrib.auth.models import Permission
 from shapely.geometry import Point, shape
 
 from grids.models import GridNode
+from tests.grids.factories import rectangle
 from tests.tickets.factories import category
 from tickets.models import Channel, Ticket
 
 from .conftest import assert_no_horizontal_overflow, press, screenshot
 from .test_boundary_draw_journey import click_corners, open_editor
-from .test_map_journey import _box, legend_colours, wait_for_fill
+from .test_map_journey import (
+    EAST,
+    MIDDLE,
+    NORTH,
+    SOUTH,
+    WEST,
+    legend_colours,
+    wait_for_fill,
+)
 
 pytestmark = pytest.mark.browser
 
 # 枫丹四级网格 (g4a), its eastern half already drawn as 枫丹第2网格 (g5b); 枫丹第1网格 (g5a) has no
-# boundary until the staff draw it in the western half.
-WEST, MIDDLE, EAST, SOUTH, NORTH = 102.740, 102.745, 102.750, 25.010, 25.020
+# boundary until the staff draw it in the western half (the map journey's coordinates).
 TAPPED = (102.7425, 25.015)  # inside the western half
 
 
 def test_a_drawn_grid_receives_the_report_tapped_inside_it_and_shows_its_colour(
         desk, phone, page_problems, live_community):
     c = live_community
-    GridNode.objects.filter(pk=c.g4a.pk).update(boundary=_box(WEST, SOUTH, EAST, NORTH))
-    GridNode.objects.filter(pk=c.g5b.pk).update(boundary=_box(MIDDLE, SOUTH, EAST, NORTH))
+    GridNode.objects.filter(pk=c.g4a.pk).update(boundary=rectangle(WEST, SOUTH, EAST, NORTH))
+    GridNode.objects.filter(pk=c.g5b.pk).update(boundary=rectangle(MIDDLE, SOUTH, EAST, NORTH))
     c.center_staff.user_permissions.add(Permission.objects.get(codename="change_gridnode"))
     lights = category("facilities")
 
