@@ -198,7 +198,38 @@ def desk(playwright_browser, live_server, page_problems):
         yield page
 
 
+@pytest.fixture
+def tile_server(desk, live_server, settings) -> list[str]:
+    """A government network's raster tile server as the map's basemap (MAP_BASEMAP=tiles,
+    credited 天地图), stood in for by an address on the portal's own host (a browser test fails
+    on any request to another host); every tile answers one plain PNG. The addresses the desk
+    page asked for, in order."""
+    settings.MAP_BASEMAP = "tiles"
+    settings.MAP_TILE_URL = f"{live_server.url}/tile-server/{{z}}/{{x}}/{{y}}.png"
+    settings.MAP_TILE_ATTRIBUTION = "天地图"
+    tile, asked = png_tile(), []
+
+    def serve_tile(route):
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=tile)
+
+    desk.route("**/tile-server/**", serve_tile)
+    return asked
+
+
 # --- Helpers --------------------------------------------------------------------------------
+
+
+def png_tile() -> bytes:
+    """A 256-px PNG tile of one quiet colour."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (256, 256), (214, 226, 240)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
 
 
 def log_in(page, username: str, password: str = PASSWORD):

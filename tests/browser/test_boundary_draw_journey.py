@@ -17,7 +17,7 @@ from .conftest import (
     press,
     screenshot,
 )
-from .test_map_journey import EAST, MIDDLE, NORTH, SOUTH, WEST, _png_tile
+from .test_map_journey import EAST, MIDDLE, NORTH, SOUTH, WEST
 
 pytestmark = pytest.mark.browser
 
@@ -182,18 +182,8 @@ def test_center_staff_move_a_corner_of_a_saved_boundary(
 
 
 def test_the_boundary_is_drawn_over_the_tile_server_basemap(
-        desk, page_problems, live_server, live_community, tree_keeper, settings):
-    # A government tile server, stood in for by an address on the portal's own host.
-    settings.MAP_BASEMAP = "tiles"
-    settings.MAP_TILE_URL = f"{live_server.url}/tile-server/{{z}}/{{x}}/{{y}}.png"
-    settings.MAP_TILE_ATTRIBUTION = "天地图"
-    tile, asked = _png_tile(), []
-
-    def serve_tile(route):
-        asked.append(route.request.url)
-        route.fulfill(status=200, content_type="image/png", body=tile)
-
-    desk.route("**/tile-server/**", serve_tile)
+        desk, page_problems, live_community, tree_keeper, tile_server):
+    asked = tile_server
     open_editor(desk, live_community.g5a)
     desk.wait_for_function("() => window.gridportalDraw.map.isSourceLoaded('basemap')")
     assert asked, "no tile was asked for"

@@ -26,6 +26,7 @@ from .conftest import (
     assert_no_horizontal_overflow,
     assert_tall_enough,
     log_in,
+    png_tile,
     press,
     screenshot,
 )
@@ -216,16 +217,6 @@ def test_worker_uses_the_map_with_one_thumb_on_a_phone(
     assert_no_horizontal_overflow(phone)
 
 
-def _png_tile() -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
-    buffer = BytesIO()
-    Image.new("RGB", (256, 256), (214, 226, 240)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _tile_xy(zoom: int, lon: float, lat: float) -> str:
     """The x/y of the web-mercator tile holding a point."""
     tiles = 2 ** zoom
@@ -234,19 +225,8 @@ def _tile_xy(zoom: int, lon: float, lat: float) -> str:
 
 
 def test_a_tile_server_basemap_is_drawn_under_the_grids(
-        desk, page_problems, live_server, mapped_worker, settings):
-    # The tile server of a government network, stood in for by an address on the portal's own
-    # host (the browser test fails on any request to another host).
-    settings.MAP_BASEMAP = "tiles"
-    settings.MAP_TILE_URL = f"{live_server.url}/tile-server/{{z}}/{{x}}/{{y}}.png"
-    settings.MAP_TILE_ATTRIBUTION = "天地图"
-    tile, asked = _png_tile(), []
-
-    def serve_tile(route):
-        asked.append(route.request.url)
-        route.fulfill(status=200, content_type="image/png", body=tile)
-
-    desk.route("**/tile-server/**", serve_tile)
+        desk, page_problems, live_server, mapped_worker, tile_server):
+    asked = tile_server
     open_map(desk, "g4a_worker")
     wait_for_grids(desk, MY_GRIDS)
     desk.wait_for_function("() => window.gridportalMap.isSourceLoaded('basemap')")
@@ -287,7 +267,7 @@ def test_a_pmtiles_basemap_served_by_the_portal_is_drawn_under_the_grids(
         desk, page_problems, mapped_worker, settings, tmp_path):
     settings.MAP_BASEMAP = "pmtiles"
     settings.MAP_PMTILES = "/basemap/area.pmtiles"
-    archive, ranges = _raster_pmtiles(tmp_path / "area.pmtiles", _png_tile()), []
+    archive, ranges = _raster_pmtiles(tmp_path / "area.pmtiles", png_tile()), []
 
     def serve(route):
         ranges.append(route.request.headers.get("range"))
