@@ -358,11 +358,17 @@ def log(*, client: ApiClient | None, key_prefix: str, status_code: int, error: s
         device_id=clean(device_id, 100), account_id=clean(account_id, 100))
 
 
-def check_client(who: Caller, client: ApiClient) -> None:
+def check_client(who: Caller) -> ApiClient:
+    """The client of a POST: one whose key is given, that may post Open311 requests, to this
+    jurisdiction."""
+    client = who.client
+    if client is None:
+        raise forbidden("api_key required.")
     if not client.open311:
         raise forbidden("This api_key may not post Open311 requests.")
     if not who.covers(who.node):
         raise forbidden(f"This api_key may not post to jurisdiction {who.node.code}.")
+    return client
 
 
 def check_location_scope(who: Caller, posted: Posted) -> None:

@@ -82,7 +82,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
                 "changeset": CHANGESET, "type": "production",
                 "formats": ["text/xml", "application/json"]}
     data = {"changeset": CHANGESET,
-            "contact": str(getattr(settings, "PORTAL_NAME", "")),
+            "contact": str(settings.PORTAL_NAME),
             "key_service": "API keys are issued by the service center's administrators "
                            "(admin: API clients).",
             "endpoints": [endpoint]}
@@ -250,9 +250,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         submission.check_no_nul(data)
         who = publication.caller(request, data, key_required=True)
-        client = who.client
-        assert client is not None  # noqa: S101 - key_required
-        submission.check_client(who, client)
+        client = who.client  # logged with a refusal too
+        client = submission.check_client(who)
         posted = submission.read_post(data, files, who)
         submission.check_location_scope(who, posted)
         photo = submission.read_media(files)

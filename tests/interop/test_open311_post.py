@@ -156,6 +156,9 @@ def test_a_key_may_post_only_in_its_jurisdictions_and_only_when_allowed(client, 
     assert error_of(other_place)[0] == 403 and "LH" in error_of(other_place)[1]
     assert error_of(not_open311)[0] == 403
     assert Ticket.objects.count() == 0
+    # The refusals are logged with the client that sent them.
+    assert Open311Submission.objects.filter(client=hotline, status_code=403).exists()
+    assert Open311Submission.objects.filter(client=city.app, status_code=403).exists()
 
 
 def test_a_point_outside_the_jurisdiction_is_a_400_naming_lat_long(client, city):
