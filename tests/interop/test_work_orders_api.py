@@ -229,3 +229,14 @@ def test_an_open311_request_of_the_same_client_is_not_a_work_order(hotline, comm
     assert ticket.tracking_token not in pushed.content.decode()
     ticket.refresh_from_db()
     assert ticket.description != ORDER["description"]
+
+
+def test_a_client_over_its_rate_gets_429_and_nothing_is_made(hotline):
+    hotline.rate = "2/hour"
+    hotline.save(update_fields=["rate"])
+    api = as_client(hotline)
+    answers = [api.post(URL, {**ORDER, "external_number": f"GD-{n}"}, format="json")
+               for n in range(3)]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert int(answers[2]["Retry-After"]) > 0
+    assert not Ticket.objects.filter(external_number="GD-2").exists()
