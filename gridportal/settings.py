@@ -187,6 +187,7 @@ CALLBACKS_QUEUE = "callbacks"
 CELERY_TASK_ROUTES = {
     **{name: {"queue": DEADLINES_QUEUE} for name in (
         "tickets.tasks.sweep_task",
+        "tickets.tasks.fold_kpis_task",
         "tickets.tasks.deliver_reminder_task",
         "tickets.tasks.deliver_reminders_task",
         "committees.tasks.cadence_sweep_task",
@@ -197,6 +198,11 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "tickets-sweep-every-minute": {
         "task": "tickets.tasks.sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
+    # The KPI changes into the rollup (reports add what is not folded yet).
+    "tickets-fold-kpis-every-minute": {
+        "task": "tickets.tasks.fold_kpis_task",
         "schedule": timedelta(minutes=1),
     },
     "committees-cadence-every-morning": {

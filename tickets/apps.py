@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +20,8 @@ class TicketsConfig(AppConfig):
             post_delete.connect(calendar.calendar_changed, sender=sender,
                                 dispatch_uid=f"calendar_changed_delete_{model}")
         self._colour_the_map()
+        post_migrate.connect(_install_kpi_triggers, sender=self,
+                             dispatch_uid="tickets_install_kpi_triggers")
 
     def _colour_the_map(self) -> None:
         """The map colours each grid by its tickets (grids cannot import tickets)."""
@@ -28,3 +30,15 @@ class TicketsConfig(AppConfig):
         from .geo import node_figures
 
         register_node_figures(node_figures)
+
+
+def _install_kpi_triggers(sender, using="default", **kwargs) -> None:
+    """After every migrate, the KPI triggers follow the code (a new channel, status or whistle
+    class gets its column with a migration and its count from here)."""
+    from django.db import connections
+
+    from .rollup import TICKETS, install_triggers
+
+    connection = connections[using]
+    if TICKETS in connection.introspection.table_names():
+        install_triggers(connection)

@@ -80,8 +80,8 @@ from grids.models import GRID_KINDS, GridNode
 from grids.people import person_name
 from grids.selectors import User, sees_everything
 
-from . import selectors
-from .models import Channel, Satisfaction, Status, Ticket, TicketEvent, Whistle
+from . import rollup, selectors
+from .models import BREAKDOWNS, Channel, Satisfaction, Status, Ticket, TicketEvent, Whistle
 from .workflow import OPEN
 
 UserModel = get_user_model()
@@ -332,30 +332,31 @@ def _accept_groups(tickets: QuerySet[Ticket]) -> list[dict]:
     return [{**row, "owner_id": row["ticket__owner_id"]} for row in rows]
 
 
-def _counts(tickets: QuerySet[Ticket]) -> list[dict]:
-    """Tickets by (month, whistle class, channel, status): the breakdowns and the monthly chart
-    from one pass over the rows."""
-    return list(tickets.annotate(month=TruncMonth("created_at"))
+def _counts(tickets: QuerySet[Ticket]) -> dict[tuple[str, str, str], int]:
+    """Tickets by (month "YYYY-MM", dimension, value) for the dimensions whistle, channel and
+    status: the breakdowns and the monthly chart from one pass over the rows."""
+    totals: dict[tuple[str, str, str], int] = defaultdict(int)
+    for row in (tickets.annotate(month=TruncMonth("created_at"))
                 .values("month", "whistle", "channel", "status").annotate(n=Count("pk"))
-                .order_by())
-
-
-def _breakdown(rows: list[dict]) -> dict[str, dict[str, int]]:
-    totals: dict[str, dict[str, int]] = {"whistle": defaultdict(int), "channel": defaultdict(int),
-                                         "status": defaultdict(int)}
-    for row in rows:
-        for key, counter in totals.items():
-            counter[row[key]] += row["n"]
+                .order_by()):
+        for dimension in BREAKDOWNS:
+            totals[f"{row['month']:%Y-%m}", dimension, row[dimension]] += row["n"]
     return totals
 
 
-def _monthly(rows: list[dict], since: dt.date | None,
+def _breakdown(counts: dict[tuple[str, str, str], int]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in BREAKDOWNS}
+    for (_month, dimension, value), n in counts.items():
+        totals[dimension][value] += n
+    return totals
+
+
+def _monthly(counts: dict[tuple[str, str, str], int], since: dt.date | None,
              until: dt.date | None) -> tuple[list[str], dict[str, list[int]]]:
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for row in rows:
-        counts[f"{row['month']:%Y-%m}", row["whistle"]] += row["n"]
-    months = _month_labels(since, until, {month for month, _w in counts})
-    return months, {whistle: [counts.get((month, whistle), 0) for month in months]
+    by_month = {(month, value): n for (month, dimension, value), n in counts.items()
+                if dimension == "whistle"}
+    months = _month_labels(since, until, {month for month, _w in by_month})
+    return months, {whistle: [by_month.get((month, whistle), 0) for month in months]
                     for whistle in Whistle.values}
 
 
@@ -444,17 +445,76 @@ def _labelled(choices, counts: dict[str, int]) -> list[tuple[str, str, int]]:
                     if value not in dict(choices)]
 
 
+def _rollup_place(scope: permissions.Scope, ranges: list[tuple[int, int, int]]) -> Q:
+    """The rollup is placed as tickets are for the dashboard, by its owner and by its location:
+    by their ids among the nodes of the ranges, so its indexes on owner and location serve a
+    small scope and no row is joined to the tree."""
+    nodes = GridNode.objects.filter(
+        permissions.within_q("", ranges, strictly=scope == permissions.Scope.ABOVE)
+    ).values("pk")
+    return Q(owner_id__in=nodes) | Q(node_id__in=nodes)
+
+
+ROLLUP = permissions.Target("KPI rollup", tree=_rollup_place)
+
+
+def _rollup_serves() -> bool:
+    """Whether every grant of the dashboard places tickets by the tree alone (the rollup
+    knows a ticket's owner and location, not its routing or departments)."""
+    grants = permissions.CAPABILITIES[selectors.READ_DASHBOARD].grants
+    return set(grants.values()) <= {permissions.Scope.SUBTREE, permissions.Scope.ABOVE}
+
+
+def _rollup_scope(user: User, node: GridNode | None) -> Q | None:
+    """`scoped_tickets`'s condition, placed on the rollup's owner and location."""
+    condition = permissions.scope_q(user, selectors.READ_DASHBOARD, ROLLUP)
+    if node is not None:
+        subtree = ROLLUP.q(permissions.Scope.SUBTREE, [(node.tree_id, node.lft, node.rght)],
+                           user)
+        condition = subtree if condition is None else condition & subtree
+    return condition
+
+
+def _overdue_groups(tickets: QuerySet[Ticket], now: dt.datetime) -> list[dict]:
+    """Overdue now, by (assignee, owner): it depends on the hour, so it is counted over the
+    open tickets rather than rolled up."""
+    return list(tickets.filter(selectors.overdue_q(now)).values("assignee_id", "owner_id")
+                .annotate(overdue=Count("pk")).order_by())
+
+
+def _live_groups(tickets: QuerySet[Ticket], now: dt.datetime
+                 ) -> tuple[list[dict], list[dict], list[dict]]:
+    """Every group from the tickets and events themselves (the reference the rollup is
+    tested against)."""
+    return _ticket_groups(tickets, now), _accept_groups(tickets), _counts(tickets)
+
+
+def _rolled_up_groups(tickets: QuerySet[Ticket], user: User, node: GridNode | None,
+                      since: dt.date | None, until: dt.date | None, now: dt.datetime
+                      ) -> tuple[list[dict], list[dict], list[dict]]:
+    """The same groups from the rollup (plus the changes not folded yet) and the overdue
+    tickets: their cost follows the period's groups and the open work, not its tickets."""
+    scope = _rollup_scope(user, node)
+    figures = rollup.figure_groups(scope, since, until)
+    return figures + _overdue_groups(tickets, now), [], rollup.count_groups(scope, since, until)
+
+
 def ticket_kpis(*, user: User, node: GridNode | None = None, since: dt.date | None = None,
-                until: dt.date | None = None, now: dt.datetime | None = None) -> Report:
-    """Every figure of the dashboard, the export and the stats API (see the module docstring).
+                until: dt.date | None = None, now: dt.datetime | None = None,
+                live: bool = False) -> Report:
+    """Every figure of the dashboard, the export and the stats API (see the module docstring),
+    from the rollup (`tickets.rollup`), or with `live` from the tickets themselves.
 
     `node` must already be one the user may see (`grids.selectors.node_get_for`)."""
     now = now or timezone.now()
     tickets = scoped_tickets(user=user, node=node, since=since, until=until)
-    ticket_rows, accept_rows = _ticket_groups(tickets, now), _accept_groups(tickets)
+    if live or not _rollup_serves():
+        ticket_rows, accept_rows, counts = _live_groups(tickets, now)
+    else:
+        ticket_rows, accept_rows, counts = _rolled_up_groups(tickets, user, node, since, until,
+                                                             now)
     summary, grids, workers = _fold(ticket_rows, accept_rows, _Names.of(ticket_rows, accept_rows),
                                     _grid_ranges(user, node))
-    counts = _counts(tickets)
     breakdown = _breakdown(counts)
     months, monthly = _monthly(counts, since, until)
     return Report(

@@ -546,3 +546,95 @@ class NodeWebhook(models.Model):
 
     def __str__(self) -> str:
         return str(self.node)
+
+
+# --- KPI rollups (tickets.rollup) -------------------------------------------------------------
+
+
+class KpiMeasures(models.Model):
+    """What one ticket adds to the KPIs (tickets.kpis), by its current state; the accept events
+    add `accepts` and `accepts_on_time`. Durations are in microseconds. A delta may be
+    negative: a ticket that moves takes its old contribution away and adds its new one."""
+
+    total = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    evaluated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    returned_now = models.IntegerField(default=0)
+    returns_upheld = models.IntegerField(default=0)
+    returns_rejected = models.IntegerField(default=0)
+    extensions = models.IntegerField(default=0)
+    escalations = models.IntegerField(default=0)
+    whistled = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    accept_us = models.BigIntegerField(default=0)
+    resolve_count = models.IntegerField(default=0)
+    resolve_us = models.BigIntegerField(default=0)
+    accepts = models.IntegerField(default=0)
+    accepts_on_time = models.IntegerField(default=0)
+    # And a count per whistle class, channel and status (whistle_key, channel_hotline, ...),
+    # added below from the enums: a new value gets its column with its migration.
+
+    class Meta:
+        abstract = True
+
+
+BREAKDOWNS = {"whistle": Whistle, "channel": Channel, "status": Status}
+for _dimension, _enum in BREAKDOWNS.items():
+    for _value in _enum.values:
+        KpiMeasures.add_to_class(f"{_dimension}_{_value}", models.IntegerField(default=0))
+
+
+class KpiRollup(KpiMeasures):
+    """The KPI measures summed per (day or month of intake, owner, location, person): `person`
+    is the assignee for a ticket's own figures and the actor for its acceptances (0: nobody).
+    Kept by `tickets.rollup.fold` from the deltas the database triggers write; never edited by
+    hand (`manage.py rebuild_kpis` recomputes it)."""
+
+    class Span(models.TextChoices):
+        DAY = "d", _("day")
+        MONTH = "m", _("month")
+
+    span = models.CharField(max_length=1, choices=Span.choices)
+    period = models.DateField()  # the day, or the first day of the month
+    owner = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
+                              db_index=False, related_name="+")
+    node = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
+    person_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KPI rollup row")
+        verbose_name_plural = _("KPI rollup rows")
+        constraints = [models.UniqueConstraint(
+            fields=["span", "period", "owner", "node", "person_id"],
+            name="tickets_kpirollup_key")]
+        indexes = [models.Index(fields=["owner", "span", "period"], name="tickets_kpi_owner"),
+                   models.Index(fields=["node", "span", "period"], name="tickets_kpi_node")]
+
+    def __str__(self) -> str:
+        return f"{self.span} {self.period} {self.owner_id}/{self.node_id}"
+
+
+class KpiDelta(KpiMeasures):
+    """A change to the KPI measures of one ticket (or one acceptance), written by the database
+    triggers in the transaction that changed the ticket, folded into `KpiRollup` by a Celery
+    job. Reports read the rollup plus the deltas not folded yet, so they are exact at once."""
+
+    day = models.DateField()  # the ticket's day of intake, local time
+    owner = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
+                              db_index=False, related_name="+")
+    node = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
+    person_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KPI delta")
+        verbose_name_plural = _("KPI deltas")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.owner_id}/{self.node_id}"

@@ -233,3 +233,12 @@ def sweep_task() -> dict:
     from .sweep import sweep
 
     return sweep(timezone.now())
+
+
+@shared_task
+def fold_kpis_task() -> int:
+    """Celery beat runs this every minute: the KPI changes into the rollup (tickets.rollup).
+    Reports are exact without it; it keeps the pending changes few."""
+    from .rollup import fold_all
+
+    return fold_all()
