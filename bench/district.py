@@ -10,10 +10,17 @@ a building's colour map, the map's open-ticket layer for a community's viewport,
 export (xlsx; the portal has no other ticket export). A page a user may not open is reported as
 such, not timed. Then the deadline sweep of 1,000 due tickets, with bench/sweep.py's due
 tickets and measurement, after one untimed sweep has settled what the built history left due.
+After the page timings, at every size, a closed-loop load test (bench/district_load.py): gunicorn
+(`--workers`, 2 for this 2-core machine) on the same test database, and locust, headless, with
+`--load-users` (50) users as the three accounts, each asking for its next page of a weighted mix
+(bench/locustfile.py: lists, ticket page, 我的任务, home, dashboard, stats API, registry search,
+colour map, map layer) as soon as the last one answered, for `--load-seconds` (60; the first 5 s
+start the users and are not counted): requests/s, p50, p95 and failures. `--no-load` skips it.
 
 Targets: every page's p50 at the largest size / at 10k <= 1.5, except the dashboard, the stats
 API and the KPI export (they aggregate every ticket of the period): <= 3; the sweep under 5 s
-at every size and its time at 100k / at 10k <= 1.5. The exit code is 1 when one is missed (the
+at every size and its time at 100k / at 10k <= 1.5; the load test's requests/s at every larger
+size >= 0.8 x at 10k, with no failed request. The exit code is 1 when one is missed (the
 dashboard is expected to miss today).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gp_bench .venv/bin/python bench/district.py
@@ -29,6 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sweep as sweep_bench  # noqa: E402 - bench/sweep.py (sets up Django)
+from district_load import LoadResult, LoadTest, session_cookie  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
@@ -45,6 +54,7 @@ USERS = {"worker": "lhjd_c01_g5_01_worker", "center staff": "lhjd_c01_staff",
          "dispatcher": "lhjd_dispatcher"}
 AGGREGATES = ("dashboard", "stats API", "KPI export")
 PAGE_RATIO, AGGREGATE_RATIO = 1.5, 3.0
+THROUGHPUT_RATIO = 0.8
 WARM_UPS = 2
 
 
@@ -116,6 +126,17 @@ def measure_pages(repeat: int) -> dict[tuple[str, str], tuple[float, float, int]
     return results
 
 
+def load_plan(timed: dict[tuple[str, str], tuple[float, float, int] | str]) -> dict:
+    """bench/locustfile.py's plan: each user's session and the pages it may open (those timed)."""
+    users = {}
+    for label, username in USERS.items():
+        user = User.objects.get(username=username)
+        pages = {page: url for page, url in _pages(user).items()
+                 if isinstance(timed[label, page], tuple)}
+        users[label] = {"session": session_cookie(user), "pages": pages}
+    return {"cookie": settings.SESSION_COOKIE_NAME, "users": users}
+
+
 def measure_sweep(seeder: "sweep_bench.Seeder", total: int) -> tuple[float, int]:
     """bench/sweep.py's measurement over the district: the built history is settled first."""
     settled = sweep(sweep_bench.NOW)
@@ -174,6 +195,32 @@ def report(sizes: list[int], pages: dict, sweeps: dict) -> bool:
     return held and fast and flat
 
 
+def report_load(sizes: list[int], loads: dict[int, LoadResult], load: LoadTest) -> bool:
+    base = sizes[0]
+    print(f"\nclosed-loop load: {load.users} users (worker : center staff : dispatcher = "
+          f"3 : 2 : 1), no wait, {load.seconds} s, gunicorn with {load.workers} workers")
+    print(f"{'tickets':>10}{'requests':>10}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
+          f"{'failures':>10}{f'/ {base // 1000}k':>8}  requests by user")
+    for size in sizes:
+        result = loads[size]
+        ratio = f"{result.per_second / loads[base].per_second:>8.2f}" \
+            if size != base and loads[base].per_second else f"{'':>8}"
+        by_account = ", ".join(f"{name} {result.by_account[name]}" for name in USERS
+                               if name in result.by_account)
+        print(f"{size:>10,}{result.requests:>10,}{result.per_second:>8.2f}{result.p50:>9.0f}"
+              f"{result.p95:>9.0f}{result.failures:>10}{ratio}  {by_account}")
+        for error in result.errors[:5]:
+            print(f"{'':>10}failed: {error}")
+    worst = min((loads[s].per_second / loads[base].per_second if loads[base].per_second
+                 else 0.0) for s in sizes[1:])
+    steady = worst >= THROUGHPUT_RATIO
+    clean = all(loads[s].failures == 0 and loads[s].requests > 0 for s in sizes)
+    print(f"lowest throughput ratio to {base:,}: {worst:.2f} (target >= {THROUGHPUT_RATIO}): "
+          f"{'OK' if steady else 'OVER TARGET'}; failed requests (target 0): "
+          f"{'OK' if clean else 'OVER TARGET'}")
+    return steady and clean
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--huge", action="store_true", help="also measure at 1,000,000 tickets")
@@ -182,13 +229,22 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=60_000)
     parser.add_argument("--residents", type=int, default=170_000)
     parser.add_argument("--repeat", type=int, default=15, help="timed loads of each page")
+    parser.add_argument("--no-load", action="store_true", help="skip the load test")
+    parser.add_argument("--load-seconds", type=int, default=60,
+                        help="length of each load test (the first 5 s start the users)")
+    parser.add_argument("--load-users", type=int, default=50, help="locust users")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--load-csv", type=Path, default=None,
+                        help="keep locust's CSV files (a row per user and page) in this folder")
     args = parser.parse_args()
     sizes = [args.small, args.large] + ([1_000_000] if args.huge else [])
     logging.getLogger("axes").setLevel(logging.WARNING)  # a login per user and size
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 403s reported below
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    pages, sweeps = {}, {}
+    pages, sweeps, loads = {}, {}, {}
+    load = None if args.no_load else LoadTest(seconds=args.load_seconds, users=args.load_users,
+                                              workers=args.workers, keep_csv=args.load_csv)
     try:
         build(args.households, args.residents)
         seeder = None
@@ -200,9 +256,18 @@ def main() -> int:
             seeder = seeder or sweep_bench.Seeder()
             sweeps[size] = measure_sweep(seeder, size)
             pages[size] = measure_pages(args.repeat)
+            if load:
+                loads[size] = load.run(size, load_plan(pages[size]))
+                print(f"  load test: {loads[size].per_second:.2f} requests/s, "
+                      f"{loads[size].failures} failed", flush=True)
     finally:
+        if load:
+            load.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    return 0 if report(sizes, pages, sweeps) else 1
+    held = report(sizes, pages, sweeps)
+    if load:
+        held = report_load(sizes, loads, load) and held
+    return 0 if held else 1
 
 
 if __name__ == "__main__":
