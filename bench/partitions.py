@@ -348,6 +348,8 @@ def probes(size: int) -> list[Probe]:
         Probe("KPI 12 months, street", q(KPI, list(year), where=period)),
         Probe("accepts month (kpis._accept_groups)",
               q(ACCEPTS, list(last), tickets="{s}.tickets_ticket", hint="")),
+        Probe("accepts month, events partitioned, tickets plain",
+              q(ACCEPTS, list(last), tickets=f"{PLAIN}.tickets_ticket", hint="")),
         Probe("accepts month, + e.created_at >= since",
               q(ACCEPTS, [last[0], *last], tickets="{s}.tickets_ticket",
                 hint="AND e.created_at >= %s")),
