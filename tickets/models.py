@@ -385,6 +385,9 @@ class Ticket(models.Model):
             models.Index(fields=["status", "resolve_due_at"], name="tickets_status_due"),
             models.Index(fields=["status", "accept_due_at"], name="tickets_status_accept"),
             models.Index(fields=["-created_at", "-id"], name="tickets_keyset"),
+            # The sweep walks due tickets in id order: only those with a check pending.
+            models.Index(fields=["id", "next_check_at"], condition=Q(next_check_at__isnull=False),
+                         name="tickets_sweep_walk"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_number"],
