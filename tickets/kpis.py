@@ -434,7 +434,7 @@ def _ranked(rows: Iterable[Row]) -> list[Row]:
     def key(row: Row):
         figures = row.figures
         return (figures.stars is None, -(figures.stars or 0), -(figures.score or 0),
-                -figures.total, row.name)
+                -figures.total, row.name, row.pk)
 
     return sorted(rows, key=key)
 
