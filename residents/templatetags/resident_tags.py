@@ -88,8 +88,8 @@ def _homes(resident: Resident, registry_url: str) -> tuple[str, str]:
 def registry_rows(residents, registry_url: str, years: str) -> RegistryRows:
     """Each resident of the page drawn once for both layouts (their badges, age and home worked
     out once), the markup written here rather than by the template engine for every cell of
-    every row. `residents` come from `with_current_home` and `with_field_rights`; `years` is the
-    age's unit ("岁")."""
+    every row. `residents` come from `selectors.registry_rows`; `years` is the age's unit
+    ("岁")."""
     registry_url, years = escape(registry_url), escape(years)
     table, cards = [], []
     for resident in residents:
