@@ -319,6 +319,11 @@ def held(user) -> frozenset[str]:
         return frozenset(CAPABILITIES)
     if not _active(user):
         return frozenset()
+    # Asked by the menus and again by pages; what it reads is already read once per request.
+    return _cached("held", user, lambda: _held(user))
+
+
+def _held(user) -> frozenset[str]:
     mine = holdings(user)
     liaison: bool | None = None
     codes = set()
