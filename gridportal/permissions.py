@@ -45,6 +45,17 @@ ADMIN = "admin"  # the superusers' column of the matrix
 NOTHING = Q(pk__in=[])
 
 
+def _or(condition: Q, other: Q) -> Q:
+    """`condition | other`, where NOTHING is only the starting point: it is left out rather than
+    carried along as an empty IN in every condition built on it (each one costs a lookup to
+    build and to compile for nothing)."""
+    if condition is NOTHING:
+        return other
+    if other is NOTHING:
+        return condition
+    return condition | other
+
+
 class Scope(enum.StrEnum):
     """Where a role's grant holds, relative to the nodes where the user holds that role."""
 
@@ -289,17 +300,10 @@ def _liaison_grant(capability: Capability) -> bool:
 
 
 def holds(user, code: str) -> bool:
-    """Whether the user holds the capability anywhere (may open the page or the list)."""
-    if is_admin(user):
-        return True
-    if not _active(user):
-        return False
-    capability = CAPABILITIES[code]
-    if _model_perm_missing(user, capability):
-        return False
-    if any(_granted_by(capability, holding) for holding in holdings(user)):
-        return True
-    return _liaison_grant(capability) and bool(department_ids(user))
+    """Whether the user holds the capability anywhere (may open the page or the list): one of
+    the capabilities `held` works out once a request (a page asks several, its menus all)."""
+    CAPABILITIES[code]  # noqa: B018 - an unknown code is an error, not a capability nobody holds
+    return code in held(user)
 
 
 def held(user) -> frozenset[str]:
@@ -308,6 +312,11 @@ def held(user) -> frozenset[str]:
         return frozenset(CAPABILITIES)
     if not _active(user):
         return frozenset()
+    # Asked by the menus and again by pages; what it reads is already read once per request.
+    return _cached("held", user, lambda: _held(user))
+
+
+def _held(user) -> frozenset[str]:
     mine = holdings(user)
     liaison: bool | None = None
     codes = set()
@@ -352,8 +361,8 @@ def within_q(path: str, ranges: Iterable[tuple[int, int, int]], strictly: bool =
     lower = "gt" if strictly else "gte"
     condition = NOTHING
     for tree_id, lft, rght in ranges:
-        condition |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__{lower}": lft,
-                          f"{prefix}lft__lt": rght})
+        condition = _or(condition, Q(**{f"{prefix}tree_id": tree_id,
+                                        f"{prefix}lft__{lower}": lft, f"{prefix}lft__lt": rght}))
     return condition
 
 
@@ -362,8 +371,8 @@ def around_q(path: str, ranges: Iterable[tuple[int, int, int]]) -> Q:
     prefix = _prefix(path)
     condition = NOTHING
     for tree_id, lft, rght in ranges:
-        condition |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__gte": lft,
-                          f"{prefix}lft__lt": rght})
+        condition = _or(condition, Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__gte": lft,
+                                        f"{prefix}lft__lt": rght}))
         condition |= Q(**{f"{prefix}tree_id": tree_id, f"{prefix}lft__lte": lft,
                           f"{prefix}rght__gt": lft})
     return condition
@@ -407,7 +416,8 @@ class Target:
         if scope in (Scope.SUBTREE, Scope.ABOVE):
             condition = NOTHING
             for path in self.nodes:
-                condition |= within_q(path, ranges, strictly=scope == Scope.ABOVE)
+                condition = _or(condition,
+                                within_q(path, ranges, strictly=scope == Scope.ABOVE))
             return condition
         if scope == Scope.COMMUNITY:
             return around_q(self.community or "", ranges)
@@ -416,7 +426,7 @@ class Target:
         if scope == Scope.OWN and self.own is not None:
             subtree = NOTHING
             for path in self.nodes:
-                subtree |= within_q(path, ranges)
+                subtree = _or(subtree, within_q(path, ranges))
             return subtree & self.own(user)
         raise ValueError(f"{self.name} has no {scope} scope")
 
@@ -459,12 +469,13 @@ def scope_q(user, code: str, target: Target) -> Q | None:
     condition = NOTHING
     for (scope, role), ranges in by_scope.items():
         if target.supports(scope):
-            condition |= target.q(scope, merge_ranges(ranges), user, role)
+            condition = _or(condition, target.q(scope, merge_ranges(ranges), user, role))
     liaison_scope = capability.grants.get(Role.DEPARTMENT_LIAISON)
     if liaison_scope in (Scope.DEPARTMENT, Scope.SUMMONED) and target.department is not None:
         departments = department_ids(user)
         if departments:
-            condition |= target.department(departments, liaison_scope == Scope.SUMMONED)
+            condition = _or(condition,
+                            target.department(departments, liaison_scope == Scope.SUMMONED))
     return condition
 
 
@@ -479,14 +490,19 @@ def scope_queryset(queryset: QuerySet, user, code: str, target: Target | None = 
     return queryset.filter(condition)
 
 
-def annotate_rights(queryset: QuerySet, user, target: Target | None = None,
-                    **flags: str) -> QuerySet:
+def annotate_rights(queryset: QuerySet, user, target: Target | None = None, *,
+                    scoped_by: str = "", **flags: str) -> QuerySet:
     """Annotate each row with booleans named by `flags` (flag=capability code), computed in the
-    database with the same conditions as `scope_q`."""
+    database with the same conditions as `scope_q`. `scoped_by`: the capability `queryset` is
+    already narrowed to (by `scope_queryset`); a flag with that very condition holds on every
+    row, and is no expression for the database to evaluate (nor for Django to build)."""
     annotations: dict[str, Value | Case] = {}
+    scope = (scope_q(user, scoped_by, target or target_for(queryset.model, scoped_by))
+             if scoped_by else None)
     for flag, code in flags.items():
         condition = scope_q(user, code, target or target_for(queryset.model, code))
-        if condition is None:
+        if condition is None or (scope is not None and scope != NOTHING
+                                 and condition == scope):
             annotations[flag] = Value(True, output_field=BooleanField())
         elif condition == NOTHING:
             annotations[flag] = Value(False, output_field=BooleanField())

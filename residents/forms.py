@@ -46,7 +46,8 @@ class RegistryFilterForm(forms.Form):
 
     def __init__(self, *args, buildings=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["building"].queryset = buildings
+        # A choice shows the building's label (estate and name); its grid is not read.
+        self.fields["building"].queryset = buildings.select_related(None).only("estate", "name")
         self.fields["building"].empty_label = _("All buildings")
 
 

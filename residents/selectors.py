@@ -405,6 +405,27 @@ def with_current_home(residents: QuerySet[Resident]) -> QuerySet[Resident]:
                  to_attr="current_memberships"))
 
 
+# What the registry's rows show of a resident and of their home (resident_tags.registry_rows):
+# the encrypted ID number, the notes and the grid's boundary stay in the database.
+_ROW_COLUMNS = ("name", "id_number_masked", "birth_date", "phone", "residence_type",
+                "party_member", "dual_report", "disabled", "veteran", "low_income",
+                "living_alone", "concern", "node__name")
+_HOME_LABEL = ("resident", "household__dwelling__entrance", "household__dwelling__number",
+               "household__dwelling__building__estate", "household__dwelling__building__name")
+
+
+def registry_rows(residents: QuerySet[Resident], *, user: User) -> QuerySet[Resident]:
+    """`residents` (from `resident_list_for`) as the registry's list shows them: the columns of
+    its rows, the grid's name, the current home's label (`current_memberships`) and the field
+    rights."""
+    homes = (Membership.objects.current().select_related("household__dwelling__building")
+             .only(*_HOME_LABEL))
+    rows = (residents.select_related("node").only(*_ROW_COLUMNS)
+            .prefetch_related(Prefetch("memberships", queryset=homes,
+                                       to_attr="current_memberships")))
+    return with_field_rights(rows, user=user)
+
+
 _HOME = "current_home__household__dwelling__"
 
 
@@ -429,8 +450,10 @@ RESIDENT_FLAGS = {"can_see_phone": SEE_PHONE, "can_see_id": SEE_ID, "can_see_tag
 def with_field_rights(residents: QuerySet[Resident], *, user: User) -> QuerySet[Resident]:
     """Mark each resident with what the user may see of them (`can_see_phone`, `can_see_id`,
     `can_see_tags`, `can_see_concern`, `concern_reason_readable`) and `can_edit`, computed in the
-    database with the matrix's conditions."""
-    return permissions.annotate_rights(residents, user, RESIDENT, **RESIDENT_FLAGS)
+    database with the matrix's conditions. `residents` come from `resident_list_for` (narrowed to
+    READ_NAMES): a right held wherever the user reads names is true on every row."""
+    return permissions.annotate_rights(residents, user, RESIDENT, scoped_by=READ_NAMES,
+                                       **RESIDENT_FLAGS)
 
 
 def with_current_members(households: QuerySet[Household]) -> QuerySet[Household]:

@@ -99,7 +99,7 @@ def registry(request: HttpRequest) -> HttpResponse:
                 residence_type=data["residence_type"], building=data["building"])
         else:
             residents = selectors.resident_list_for(user=request.user)
-    rows = selectors.with_field_rights(selectors.with_current_home(residents), user=request.user)
+    rows = selectors.registry_rows(residents, user=request.user)
     page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

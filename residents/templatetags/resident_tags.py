@@ -1,7 +1,9 @@
+from dataclasses import dataclass
+
 from django import template
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -61,3 +63,54 @@ def resident_badges(resident: Resident, tags_ok: bool, concern_ok: bool) -> Safe
         badges.append(_badge("text-bg-light border", words["floating"]))
     return format_html('<span class="d-inline-flex flex-wrap gap-1">{}</span>',
                        SafeString("".join(badges)))
+
+
+@dataclass(frozen=True)
+class RegistryRows:
+    """The registry's rows in its two layouts: table rows (wide screens) and cards (phones)."""
+
+    table: SafeString
+    cards: SafeString
+
+
+def _homes(resident: Resident, registry_url: str) -> tuple[str, str]:
+    """The resident's current home as the table's links and as the card's plain text."""
+    homes = [(membership.household_id, escape(membership.household.dwelling))
+             for membership in resident.current_memberships]
+    if not homes:
+        return "—", ""
+    links = "".join(f'<a href="{registry_url}households/{household}/">{label}</a>'
+                    for household, label in homes)
+    return links, "".join(label for _household, label in homes)
+
+
+@register.simple_tag
+def registry_rows(residents, registry_url: str, years: str) -> RegistryRows:
+    """Each resident of the page drawn once for both layouts (their badges, age and home worked
+    out once), the markup written here rather than by the template engine for every cell of
+    every row. `residents` come from `selectors.registry_rows`; `years` is the age's unit
+    ("岁")."""
+    registry_url, years = escape(registry_url), escape(years)
+    table, cards = [], []
+    for resident in residents:
+        link = f"{registry_url}{resident.pk}/"
+        name, age = escape(resident.name), resident.age
+        masked = escape(resident.id_number_masked)
+        id_cell, id_tail = (masked, f" · {masked}") if resident.can_see_id else ("—", "")
+        phone = escape(resident.phone) if resident.can_see_phone else "—"
+        badges = resident_badges(resident, resident.can_see_tags, resident.can_see_concern)
+        home_links, home_text = _homes(resident, registry_url)
+        table.append(
+            f'\n  <tr>\n    <td><a href="{link}">{name}</a></td>'
+            f'\n    <td class="font-monospace small">{id_cell}</td>'
+            f"\n    <td>{age}</td>\n    <td>{phone}</td>"
+            f'\n    <td class="small">{home_links}</td>'
+            f'\n    <td class="small">{escape(resident.node.name)}</td>'
+            f"\n    <td>{badges}</td>\n  </tr>")
+        cards.append(
+            f'\n  <a class="list-group-item list-group-item-action py-3" href="{link}">'
+            f'\n    <div class="d-flex justify-content-between"><span class="fw-semibold">'
+            f'{name}</span><span class="small text-body-secondary">{age}{years}</span></div>'
+            f'\n    <div class="small text-body-secondary">{home_text}'
+            f"{id_tail}</div>\n    {badges}\n  </a>")
+    return RegistryRows(table=SafeString("".join(table)), cards=SafeString("".join(cards)))

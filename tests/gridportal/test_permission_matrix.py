@@ -64,3 +64,22 @@ def test_an_inactive_or_unassigned_user_holds_nothing(community):
         assert permissions.held(user) == frozenset()
         assert not any(permissions.has(user, code) for code in CAPABILITIES)
     assert permissions.held(community.admin) == frozenset(CAPABILITIES)
+
+
+@pytest.mark.django_db
+def test_a_list_flag_scoped_by_its_reading_right_answers_as_the_object_check(community, registry):
+    # A flag whose condition is the list's own scope is a constant; any other is computed.
+    instructor = UserFactory(username="instructor")
+    AssignmentFactory(user=instructor, node=community.g4a, role=Role.PARTY_INSTRUCTOR)
+    make_resident(community.admin, node=community.g4x, name="外人")
+    codes = {"can_see_id": "residents.see_id_masked", "can_see_phone": "residents.see_phone",
+             "reason": "residents.see_concern_reason", "can_edit": "residents.write"}
+    for user in (community.worker_a, community.hub1_head, instructor, community.center_staff,
+                 community.admin):
+        listed = permissions.scope_queryset(Resident.objects.all(), user, "residents.read_names")
+        rows = permissions.annotate_rights(listed, user, scoped_by="residents.read_names",
+                                           **codes)
+        assert rows.exists(), user
+        for row in rows:
+            for flag, code in codes.items():
+                assert getattr(row, flag) == permissions.has(user, code, row), (user, flag, row)
