@@ -557,8 +557,15 @@ class NodeWebhook(models.Model):
 class KpiMeasures(models.Model):
     """What one ticket adds to the KPIs (tickets.kpis), by its current state; the accept events
     add `accepts` and `accepts_on_time`. Durations are in microseconds. A delta may be
-    negative: a ticket that moves takes its old contribution away and adds its new one."""
+    negative: a ticket that moves takes its old contribution away and adds its new one.
+    Grouped by the ticket's owner, its location and a person: the assignee for the ticket's own
+    figures, the actor for its acceptances (0: nobody)."""
 
+    owner = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
+                              db_index=False, related_name="+")
+    node = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
+                             db_index=False, related_name="+")
+    person_id = models.BigIntegerField(default=0)
     total = models.IntegerField(default=0)
     handled = models.IntegerField(default=0)
     resolved = models.IntegerField(default=0)
@@ -604,11 +611,6 @@ class KpiRollup(KpiMeasures):
 
     span = models.CharField(max_length=1, choices=Span.choices)
     period = models.DateField()  # the day, or the first day of the month
-    owner = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
-                              db_index=False, related_name="+")
-    node = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
-                             db_index=False, related_name="+")
-    person_id = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("KPI rollup row")
@@ -629,11 +631,6 @@ class KpiDelta(KpiMeasures):
     job. Reports read the rollup plus the deltas not folded yet, so they are exact at once."""
 
     day = models.DateField()  # the ticket's day of intake, local time
-    owner = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
-                              db_index=False, related_name="+")
-    node = models.ForeignKey(GridNode, on_delete=models.DO_NOTHING, db_constraint=False,
-                             db_index=False, related_name="+")
-    person_id = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("KPI delta")
