@@ -286,7 +286,8 @@ def fold(limit: int = 50_000) -> int:
                 for index, value in enumerate(values):
                     total[index] += value
         with connection.cursor() as cursor:
-            changed = [(*key, *values) for key, values in sums.items() if any(values)]
+            # In key order: two folds at once lock the rows they share in the same order.
+            changed = sorted((*key, *values) for key, values in sums.items() if any(values))
             cursor.executemany(UPSERT, changed)
             # Groups that came to nothing (every ticket moved away) are dropped.
             for start in range(0, len(changed), 500):
