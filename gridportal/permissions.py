@@ -300,10 +300,15 @@ def _liaison_grant(capability: Capability) -> bool:
 
 
 def holds(user, code: str) -> bool:
-    """Whether the user holds the capability anywhere (may open the page or the list): one of
-    the capabilities `held` works out once a request (a page asks several, its menus all)."""
-    CAPABILITIES[code]  # noqa: B018 - an unknown code is an error, not a capability nobody holds
-    return code in held(user)
+    """Whether the user holds the capability anywhere (may open the page or the list): from the
+    grants worked out once a request (a page asks several, its menus all); Django's model
+    permission is asked only for this capability, as before."""
+    capability = CAPABILITIES[code]
+    if is_admin(user):
+        return True
+    if not _active(user):
+        return False
+    return code in _granted(user) and not _model_perm_missing(user, capability)
 
 
 def held(user) -> frozenset[str]:
@@ -312,11 +317,17 @@ def held(user) -> frozenset[str]:
         return frozenset(CAPABILITIES)
     if not _active(user):
         return frozenset()
-    # Asked by the menus and again by pages; what it reads is already read once per request.
-    return _cached("held", user, lambda: _held(user))
+    return frozenset(code for code in _granted(user)
+                     if not _model_perm_missing(user, CAPABILITIES[code]))
 
 
-def _held(user) -> frozenset[str]:
+def _granted(user) -> frozenset[str]:
+    """The capabilities the user's roles grant somewhere, model permissions aside; asked by the
+    menus and again by pages, so worked out once a request."""
+    return _cached("granted", user, lambda: _grants(user))
+
+
+def _grants(user) -> frozenset[str]:
     mine = holdings(user)
     liaison: bool | None = None
     codes = set()
@@ -326,7 +337,7 @@ def _held(user) -> frozenset[str]:
             if liaison is None:
                 liaison = bool(department_ids(user))
             granted = liaison
-        if granted and not _model_perm_missing(user, capability):
+        if granted:
             codes.add(code)
     return frozenset(codes)
 
