@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -207,7 +208,7 @@ END $$ LANGUAGE plpgsql"""
                 "DROP FUNCTION IF EXISTS gridportal_kpi_event()"]
         return create, drop
     if vendor != "sqlite":
-        raise NotImplementedError(f"KPI rollups need PostgreSQL or SQLite, not {vendor}")
+        raise ImproperlyConfigured(f"gridportal runs on PostgreSQL or SQLite, not {vendor}")
     create = [
         f"CREATE TRIGGER gridportal_kpi_ticket_insert AFTER INSERT ON {TICKETS} BEGIN "
         f"{INSERT}{_ticket_select('NEW', d, '')}; END",
