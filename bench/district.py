@@ -44,7 +44,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from sizes import add_size_arguments, measured_sizes, test_database  # noqa: E402
 
 from residents.models import Building, Resident  # noqa: E402
 from tickets import selectors  # noqa: E402
@@ -226,9 +226,7 @@ def report_load(sizes: list[int], loads: dict[int, LoadResult], load: LoadTest) 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--huge", action="store_true", help="also measure at 1,000,000 tickets")
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=100_000)
+    add_size_arguments(parser)
     parser.add_argument("--households", type=int, default=60_000)
     parser.add_argument("--residents", type=int, default=170_000)
     parser.add_argument("--repeat", type=int, default=15, help="timed loads of each page")
@@ -240,14 +238,22 @@ def main() -> int:
     parser.add_argument("--load-csv", type=Path, default=None,
                         help="keep locust's CSV files (a row per user and page) in this folder")
     args = parser.parse_args()
-    sizes = [args.small, args.large] + ([1_000_000] if args.huge else [])
+    sizes = measured_sizes(args)
     logging.getLogger("axes").setLevel(logging.WARNING)  # a login per user and size
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the 403s reported below
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     pages, sweeps, loads = {}, {}, {}
     load = None if args.no_load else LoadTest(seconds=args.load_seconds, users=args.load_users,
                                               workers=args.workers, keep_csv=args.load_csv)
+    with test_database():
+        _measure(args, sizes, load, pages, sweeps, loads)
+    held = report(sizes, pages, sweeps)
+    if load:
+        held = report_load(sizes, loads, load) and held
+    return 0 if held else 1
+
+
+def _measure(args, sizes: list[int], load, pages: dict, sweeps: dict, loads: dict) -> None:
+    """Build, top up and measure at every size (gunicorn stopped before the database goes)."""
     try:
         build(args.households, args.residents)
         seeder = None
@@ -268,11 +274,6 @@ def main() -> int:
     finally:
         if load:
             load.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    held = report(sizes, pages, sweeps)
-    if load:
-        held = report_load(sizes, loads, load) and held
-    return 0 if held else 1
 
 
 if __name__ == "__main__":

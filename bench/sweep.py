@@ -29,8 +29,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from sizes import add_size_arguments, measured_sizes, test_database  # noqa: E402
 
 from grids.demo import seed_grids  # noqa: E402
 from grids.models import Assignment, GridNode, NodeKind, Role  # noqa: E402
@@ -152,19 +152,13 @@ def measure(seeder: Seeder, total: int) -> tuple[float, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--huge", action="store_true", help="also measure at 1,000,000 tickets")
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=100_000)
+    add_size_arguments(parser)
     args = parser.parse_args()
-    sizes = [args.small, args.large] + ([1_000_000] if args.huge else [])
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    sizes = measured_sizes(args)
+    with test_database():
         seed_grids()
         seeder = Seeder()
         results = {size: measure(seeder, size) for size in sizes}
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     print(f"\ndatabase: {connection.vendor}")
     print(f"{'tickets':>12}{'sweep s':>10}{'queries':>10}{'ratio':>8}")
     base = results[sizes[0]][0]
