@@ -45,13 +45,15 @@ Star rating (星级评定), for a worker or a grid with at least MIN_RATED handl
     base is left out and the other weights scaled up to a total of 1.
     ★★★★★ score ≥ 95%, ★★★★ ≥ 90%, ★★★ ≥ 80%, ★★ ≥ 70%, ★ below 70%.
 
-Cost: a constant number of queries whatever the number of tickets, grids and workers: the
-ticket figures grouped by (assignee, owner), folded in Python into the totals, the per-worker and
-the per-grid rows; the acceptances grouped by (actor, owner); the counts by (month, whistle class,
-channel, status) for the breakdowns and the monthly chart; the names of those owners and people
-(one query each); and the user's scope (one or two lookups). Every figure is a database
-aggregate (Count with filter=, Sum of durations) grouped by ids, so the database hashes a few
-dozen groups; Python only adds up a bounded number of partial sums and divides.
+Cost: a constant number of queries whatever the number of tickets, grids and workers, and rows
+read that follow the period's groups, not its tickets. The figures come from the rollup
+(`tickets.rollup`: day and month rows of (owner, location, person), plus the changes not folded
+yet) grouped by (owner, person) in one query, and the counts by month for the breakdowns and
+the monthly chart in another; "overdue now" from the open tickets grouped by (assignee, owner);
+then the names of those owners and people (one query each) and the user's scope (one or two
+lookups). Python folds the grouped rows into the totals, the per-worker and the per-grid rows.
+With `live=True` the same groups come from the tickets and their accept events themselves (the
+reference the rollup is tested against).
 """
 
 import datetime as dt
